@@ -1,0 +1,3 @@
+from disco.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,43 @@
+"""Shared fixtures: the real catalog when present (else a clear skip), small made-up data otherwise."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import songgen
+
+REAL_DATA_REASON = (
+    "real catalog absent: set DISCO_DATA_DIR to a folder holding spotify_songs.csv "
+    "(`python -m disco data fetch` downloads it)"
+)
+
+
+def real_csv_path() -> Path | None:
+    path = Path(os.environ.get("DISCO_DATA_DIR", "data")) / "spotify_songs.csv"
+    return path if path.is_file() else None
+
+
+@pytest.fixture(scope="session")
+def real_csv() -> Path:
+    """Path of the real TidyTuesday CSV, or skip the test."""
+    path = real_csv_path()
+    if path is None:
+        pytest.skip(REAL_DATA_REASON)
+    return path
+
+
+@pytest.fixture
+def tidy_csv(tmp_path) -> Path:
+    """A small made-up TidyTuesday-schema CSV (240 songs, 12 playlists)."""
+    path = tmp_path / "songs.csv"
+    songgen.write_tidy_csv(path)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path, monkeypatch):
+    # Tests never write caches next to the real data.
+    monkeypatch.setenv("DISCO_CACHE_DIR", str(tmp_path / "cache"))
