@@ -1,7 +1,21 @@
-"""DISCO dashboard entry point (``streamlit run app.py``)."""
+"""DISCO dashboard entry point: ``streamlit run app.py``. Pages live in ``pages/`` (thin; logic in ``disco``)."""
+
+from pathlib import Path
 
 import streamlit as st
 
-st.set_page_config(page_title="DISCO", page_icon="🪩", layout="wide")
-st.title("DISCO — playlists with flow")
-st.write("The dashboard is being built; use `python -m disco --help` meanwhile.")
+HERE = Path(__file__).resolve().parent
+
+st.set_page_config(page_title="DISCO - playlists with flow", page_icon="🪩", layout="wide")
+
+pages = [
+    st.Page("pages/build.py", title="Build", icon=":material/queue_music:", default=True),
+    st.Page("pages/reorder.py", title="Reorder", icon=":material/shuffle:"),
+]
+if (HERE / "pages" / "evaluate.py").is_file():  # added by the evaluation work when present
+    pages.append(st.Page("pages/evaluate.py", title="Evaluate", icon=":material/analytics:"))
+pages += [
+    st.Page("pages/model.py", title="Model", icon=":material/neurology:"),
+    st.Page("pages/data.py", title="Data", icon=":material/database:"),
+]
+st.navigation(pages).run()

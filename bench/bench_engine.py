@@ -1,0 +1,165 @@
+"""Engine speed: prints one table.
+
+1. A 50-song playlist (3 seeds + 47) from pools of 1k, 10k and 100k songs, greedy and beam(8): median ms.
+   Pools are resampled from the real songs (``$DISCO_DATA_DIR/spotify_songs.csv``) when present, else made up.
+2. The same 13-song job (3 seeds + 10, 300-song pool) done the reference way — Keras ``model.predict`` on the
+   whole sequence at every step, then pandas scoring of every candidate row — against the engine.
+
+Targets (issue 4): greedy 50 from 100k <= 100 ms; beam(8) <= 10x greedy; engine >= 100x the reference loop.
+The network is the trained one when ``models/`` holds it, else the reference architecture with random weights
+(speed does not depend on the weights); the Keras loop always uses the reference architecture, mirrored
+exactly by the NumPy stepper.
+
+Run: ``DISCO_DATA_DIR=../shared/data python bench/bench_engine.py [--repeats 5]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from disco import theory  # noqa: E402
+from disco.engine import Weights, build_playlist  # noqa: E402
+from disco.interfaces import SongArrays  # noqa: E402
+
+
+def median_ms(fn, repeats: int) -> float:
+    fn()  # warm-up (caches, BLAS)
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+
+
+def base_arrays(rng) -> tuple[SongArrays, str, object]:
+    """Real songs' arrays (trained feature space if present, else fitted here) or made-up ones."""
+    from disco import config
+
+    path = config.default_dataset_path()
+    model = None
+    try:
+        from disco.flow import FlowModel
+
+        model = FlowModel.load()
+    except Exception:  # noqa: BLE001 - no trained model yet: fall back below
+        model = None
+    if path.is_file():
+        from disco.catalog import load_catalog
+
+        cat = load_catalog(path)
+        if model is not None:
+            return model.song_arrays(cat), "resampled from the real catalog", model
+        from disco.features import FeatureSpace
+
+        return FeatureSpace().fit(cat.songs).song_arrays(cat.songs), "resampled from the real catalog", None
+    n = 5000
+    z = rng.normal(size=(n, 8)).astype(np.float32)
+    arrays = SongArrays(z=z, mode=rng.integers(0, 2, n).astype(np.int8), key=rng.integers(-1, 12, n).astype(np.int8),
+                        tempo=rng.uniform(70, 180, n).astype(np.float32), pca=z[:, :3].copy())
+    return arrays, "made up (no real catalog)", model
+
+
+def resample(arrays: SongArrays, n: int, rng) -> SongArrays:
+    idx = rng.integers(0, len(arrays), n)
+    z = arrays.z[idx] + rng.normal(0, 0.01, (n, 8)).astype(np.float32)  # no exact duplicates
+    return SongArrays(z=z.astype(np.float32), mode=arrays.mode[idx], key=arrays.key[idx],
+                      tempo=arrays.tempo[idx], pca=arrays.pca[idx])
+
+
+def keras_reference():
+    """The reference architecture (random weights) and an exact NumPy mirror of it."""
+    import keras
+
+    from disco.model import build_model, stepper_meta
+    from disco.stepper import RNNStepper
+
+    keras.utils.set_random_seed(0)
+    model = build_model("reference")
+    weights = {}
+    for i in range(2):
+        k, u, b = model.get_layer(f"rnn{i}").get_weights()
+        weights.update({f"layer{i}_kernel": k, f"layer{i}_recurrent_kernel": u, f"layer{i}_bias": b})
+    weights["dense_kernel"], weights["dense_bias"] = model.get_layer("dense").get_weights()
+    return model, RNNStepper(stepper_meta(model, "reference"), weights)
+
+
+def reference_loop(model, frame: pd.DataFrame, seeds: list[int], pool: list[int], n_add: int, w: Weights) -> list[int]:
+    """The reference's way: predict on the whole sequence each step, score candidates row by row in pandas."""
+    feats = ["mode", "z0", "z1", "z2", "z3", "z4", "z5", "z6", "z7"]
+    playlist = list(seeds)
+    cands = frame.loc[pool].copy()
+    for _ in range(n_add):
+        seq = frame.loc[playlist, feats].to_numpy(np.float32)[None]
+        y = model.predict(seq, verbose=0)[0, -1] * w.spicy
+        last = frame.loc[playlist[-1]]
+
+        def loss(row):
+            d = np.linalg.norm(y - row[feats[1:]].to_numpy(np.float64))
+            ks = theory.key_similarity(last["key"], last["mode"], row["key"], row["mode"])
+            ts = theory.tempo_similarity(last["tempo"], row["tempo"])
+            return w.flow * d - w.sweetness * ks - w.smoothness * ts
+
+        scores = cands.apply(loss, axis=1)
+        best = scores.idxmin()
+        playlist.append(int(best))
+        cands = cands.drop(index=best)
+    return playlist
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--sizes", default="1000,10000,100000")
+    args = ap.parse_args()
+    rng = np.random.default_rng(0)
+    base, origin, trained = base_arrays(rng)
+    keras_model, mirror = keras_reference()
+    predictor = trained.stepper if trained is not None else mirror
+    net = f"trained '{trained.name}'" if trained is not None else "reference architecture, random weights"
+    print(f"songs: {origin}; network: {net}; median of {args.repeats} runs\n")
+    rows = []
+    for n in [int(s) for s in args.sizes.split(",")]:
+        arrays = resample(base, n, rng)
+        seeds, pool = [0, 1, 2], np.arange(3, n)
+        g = median_ms(lambda: build_playlist(seeds, pool, 50, arrays=arrays, predictor=predictor), args.repeats)
+        b = median_ms(lambda: build_playlist(seeds, pool, 50, search="beam", beam_width=8, arrays=arrays,
+                                             predictor=predictor), args.repeats)
+        rows.append((f"50 songs from {n:,}", g, b, b / g))
+    print(f"{'job':<24}{'greedy ms':>12}{'beam(8) ms':>12}{'beam/greedy':>13}")
+    for job, g, b, r in rows:
+        print(f"{job:<24}{g:>12.1f}{b:>12.1f}{r:>12.1f}x")
+
+    # reference loop vs engine on the same 13-song job, same network weights
+    arrays = resample(base, 303, rng)
+    frame = pd.DataFrame(arrays.z.astype(np.float64), columns=[f"z{i}" for i in range(8)])
+    frame["mode"], frame["key"], frame["tempo"] = arrays.mode, arrays.key, arrays.tempo
+    seeds, pool, w = [0, 1, 2], list(range(3, 303)), Weights()
+    ref_runs = max(1, min(3, args.repeats))
+    t_ref = median_ms(lambda: reference_loop(keras_model, frame, seeds, pool, 10, w), ref_runs)
+    t_eng = median_ms(lambda: build_playlist(seeds, pool, 13, w, arrays=arrays, predictor=mirror), args.repeats * 4)
+    ref_pl = reference_loop(keras_model, frame, seeds, pool, 10, w)
+    eng_pl = build_playlist(seeds, pool, 13, w, arrays=arrays, predictor=mirror).indices.tolist()
+    print(f"\n{'13-song job, 300 pool':<24}{'ms':>12}")
+    print(f"{'reference (Keras+pandas)':<24}{t_ref:>12.1f}")
+    print(f"{'engine (greedy)':<24}{t_eng:>12.2f}")
+    print(f"{'speed-up':<24}{t_ref / t_eng:>11.0f}x   same playlist: {ref_pl == eng_pl}")
+    greedy100k = rows[-1][1] if rows else float("nan")
+    print(f"\ntargets: greedy 50 from 100k <= 100 ms: {greedy100k:.1f} ms; "
+          f"beam(8) <= 10x greedy: {rows[-1][3]:.1f}x; engine >= 100x reference: {t_ref / t_eng:.0f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,284 @@
+"""Plotly figures of a playlist's flow: the 3D trajectory, key and tempo transitions, the energy arc,
+and the model page's charts.
+
+Pure functions: arrays and lists in, ``plotly.graph_objects.Figure`` out (no Streamlit, no catalog).
+Position 1 is the first song. Trace names are stable ("playlist", "seeds", ...): tests and the
+dashboard find traces by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from disco import theory
+
+GOOD = "#2ca02c"  # compatible move
+BAD = "#d62728"  # clashing move
+SEED = "#ff7f0e"
+COLORSCALE = "Viridis"
+TEMPO_TOLERANCE = 0.06  # DJs keep tempo changes within about 6% (spec section 6)
+
+
+def _positions(n: int) -> np.ndarray:
+    return np.arange(1, n + 1)
+
+
+def _seed_mask(is_seed, n: int) -> np.ndarray:
+    mask = np.zeros(n, dtype=bool) if is_seed is None else np.asarray(is_seed, dtype=bool)
+    if mask.shape != (n,):
+        raise ValueError(f"is_seed must have one flag per song ({n}), got shape {mask.shape}")
+    return mask
+
+
+def _segments(x, y, keep: np.ndarray, z=None):
+    """Coordinates of the moves i -> i+1 where ``keep[i]``, separated by ``None`` (one trace, many lines)."""
+    xs, ys, zs = [], [], []
+    for i in np.flatnonzero(keep):
+        xs += [x[i], x[i + 1], None]
+        ys += [y[i], y[i + 1], None]
+        if z is not None:
+            zs += [z[i], z[i + 1], None]
+    return (xs, ys) if z is None else (xs, ys, zs)
+
+
+def trajectory_3d(pca, labels: Sequence[str], is_seed=None, background=None,
+                  title: str = "Flow trajectory (PCA of the audio features)") -> go.Figure:
+    """The playlist as a path in the 3D PCA space of the transformed features.
+
+    pca: (n, 3) coordinates in playlist order. labels: n hover texts ("artist - title").
+    is_seed: n flags; seeds get an extra "seeds" marker trace. background: optional (m, 3) catalog
+    sample drawn as faint dots ("catalog"). The "playlist" trace has exactly one point per song,
+    markers coloured by position and lines joining consecutive songs.
+    """
+    pca = np.asarray(pca, dtype=np.float64)
+    n = len(pca)
+    if pca.ndim != 2 or pca.shape[1] != 3:
+        raise ValueError(f"pca must be (n, 3), got shape {pca.shape}")
+    if len(labels) != n:
+        raise ValueError(f"{len(labels)} labels for {n} songs")
+    seeds = _seed_mask(is_seed, n)
+    pos = _positions(n)
+    hover = [f"{p}. {lab}" + (" (seed)" if s else "") for p, lab, s in zip(pos, labels, seeds)]
+    fig = go.Figure()
+    if background is not None and len(background):
+        bg = np.asarray(background, dtype=np.float64)
+        fig.add_trace(go.Scatter3d(
+            x=bg[:, 0], y=bg[:, 1], z=bg[:, 2], mode="markers", name="catalog", hoverinfo="skip",
+            marker=dict(size=1.5, color="rgba(150,150,150,0.25)"), showlegend=True))
+    fig.add_trace(go.Scatter3d(
+        x=pca[:, 0], y=pca[:, 1], z=pca[:, 2], mode="lines+markers", name="playlist",
+        text=hover, hovertemplate="%{text}<extra></extra>",
+        line=dict(color="rgba(90,90,90,0.7)", width=4),
+        marker=dict(size=6, color=pos, colorscale=COLORSCALE, cmin=1, cmax=max(n, 2),
+                    colorbar=dict(title="position", thickness=12))))
+    if seeds.any():
+        fig.add_trace(go.Scatter3d(
+            x=pca[seeds, 0], y=pca[seeds, 1], z=pca[seeds, 2], mode="markers", name="seeds",
+            text=[hover[i] for i in np.flatnonzero(seeds)], hovertemplate="%{text}<extra></extra>",
+            marker=dict(size=10, symbol="diamond-open", color=SEED, line=dict(width=3, color=SEED))))
+    fig.update_layout(
+        title=title, height=560, margin=dict(l=0, r=0, t=40, b=0),
+        legend=dict(orientation="h", yanchor="bottom", y=0.0, x=0.0),
+        scene=dict(xaxis_title="PC1", yaxis_title="PC2", zaxis_title="PC3"))
+    return fig
+
+
+def key_view(keys, modes, labels: Sequence[str], is_seed=None) -> go.Figure:
+    """Camelot code per position; each move drawn green when DJ-compatible, red when it clashes.
+
+    keys: pitch classes 0..11 (-1 = none), modes 1/0. y = Camelot number (1..12), minor "A" keys as
+    circles, major "B" keys as squares. Traces: "songs", "compatible move", "clash".
+    """
+    keys = np.asarray(keys)
+    modes = np.asarray(modes)
+    n = len(keys)
+    seeds = _seed_mask(is_seed, n)
+    pos = _positions(n)
+    number = theory.camelot_number(keys, modes).astype(float)
+    number[number == 0] = np.nan  # no key detected: a gap, not a point at 0
+    codes = np.atleast_1d(theory.camelot_code(keys, modes))
+    ok = (theory.camelot_compatible(keys[:-1], modes[:-1], keys[1:], modes[1:])
+          if n > 1 else np.zeros(0, dtype=bool))
+    fig = go.Figure()
+    for name, keep, colour in (("compatible move", ok, GOOD), ("clash", ~ok, BAD)):
+        xs, ys = _segments(pos, number, keep)
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=f"{name} ({int(keep.sum())})",
+                                 line=dict(color=colour, width=3), hoverinfo="skip"))
+    symbols = np.where(modes == 0, "circle", "square")
+    hover = [f"{p}. {lab}<br>{c or 'no key'}" + (" (seed)" if s else "")
+             for p, lab, c, s in zip(pos, labels, codes, seeds)]
+    fig.add_trace(go.Scatter(
+        x=pos, y=number, mode="markers+text", name="songs", text=list(codes), textposition="top center",
+        hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
+        marker=dict(size=np.where(seeds, 16, 11), symbol=symbols, color=pos, colorscale=COLORSCALE,
+                    line=dict(width=np.where(seeds, 3, 0), color=SEED))))
+    fig.update_layout(
+        title=f"Key moves on the Camelot wheel: {int(ok.sum())} of {max(n - 1, 0)} compatible",
+        height=340, margin=dict(l=10, r=10, t=40, b=10),
+        xaxis=dict(title="position", dtick=1 if n <= 25 else 5),
+        yaxis=dict(title="Camelot number (A minor ○, B major □)", range=[0.3, 13], dtick=1),
+        legend=dict(orientation="h", y=-0.25))
+    return fig
+
+
+def tempo_moves(tempos) -> dict[str, np.ndarray]:
+    """Per move i -> i+1: raw ratio, folded % change (double/half time folded), fold factor, compatible.
+
+    fold: the power of 2 removed from the raw ratio (0 = none, 1 = double time, -1 = half time).
+    """
+    t = np.asarray(tempos, dtype=np.float64)
+    a, b = t[:-1], t[1:]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        raw = b / a
+        folded = theory.fold_tempo_ratio(a, b)
+        fold = np.round(np.log2(raw))
+    return {"raw_ratio": raw, "change_pct": (folded - 1) * 100, "fold": np.nan_to_num(fold).astype(int),
+            "compatible": theory.tempo_compatible(a, b, TEMPO_TOLERANCE)}
+
+
+def tempo_view(tempos, labels: Sequence[str], is_seed=None) -> go.Figure:
+    """BPM per position (top) and each move's % change after folding double/half time (bottom).
+
+    Bars are green within +/-6%, red beyond; moves that needed a double/half-time fold are labelled
+    "x2" / "x1/2". Traces: "BPM", "seeds" (if any), "tempo change".
+    """
+    t = np.asarray(tempos, dtype=np.float64)
+    n = len(t)
+    seeds = _seed_mask(is_seed, n)
+    pos = _positions(n)
+    moves = tempo_moves(t)
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.6, 0.4], vertical_spacing=0.08)
+    fig.add_trace(go.Scatter(
+        x=pos, y=t, mode="lines+markers", name="BPM", text=list(labels),
+        hovertemplate="%{x}. %{text}<br>%{y:.1f} BPM<extra></extra>",
+        marker=dict(size=8, color=pos, colorscale=COLORSCALE), line=dict(color="rgba(90,90,90,0.6)")),
+        row=1, col=1)
+    if seeds.any():
+        fig.add_trace(go.Scatter(x=pos[seeds], y=t[seeds], mode="markers", name="seeds", hoverinfo="skip",
+                                 marker=dict(size=14, symbol="diamond-open", color=SEED, line=dict(width=2))),
+                      row=1, col=1)
+    fold_text = {1: "x2", -1: "x1/2", 2: "x4", -2: "x1/4"}
+    labels_moves = [fold_text.get(f, "") for f in moves["fold"]]
+    mid = pos[:-1] + 0.5
+    fig.add_trace(go.Bar(
+        x=mid, y=moves["change_pct"], name="tempo change", width=0.6,
+        marker_color=np.where(moves["compatible"], GOOD, BAD).tolist(),
+        text=labels_moves, textposition="outside",
+        customdata=np.stack([moves["raw_ratio"], moves["fold"]], axis=1) if n > 1 else None,
+        hovertemplate="move %{x:.1f}: %{y:+.1f}% after folding<br>raw ratio %{customdata[0]:.3f}"
+                      "<extra></extra>"), row=2, col=1)
+    for level in (-TEMPO_TOLERANCE * 100, TEMPO_TOLERANCE * 100):
+        fig.add_hline(y=level, line=dict(color="grey", dash="dot", width=1), row=2, col=1)
+    n_ok = int(moves["compatible"].sum())
+    n_fold = int((moves["fold"] != 0).sum())
+    fig.update_layout(
+        title=f"Tempo: {n_ok} of {max(n - 1, 0)} moves within 6% ({n_fold} via double/half time)",
+        height=420, margin=dict(l=10, r=10, t=40, b=10), showlegend=False, bargap=0.1)
+    fig.update_yaxes(title_text="BPM", row=1, col=1)
+    fig.update_yaxes(title_text="% change", row=2, col=1)
+    fig.update_xaxes(title_text="position", row=2, col=1)
+    return fig
+
+
+def energy_arc(energy, valence, labels: Sequence[str], is_seed=None) -> go.Figure:
+    """Energy and valence (0..1) per position: the playlist's build-ups and break-downs."""
+    energy = np.asarray(energy, dtype=np.float64)
+    valence = np.asarray(valence, dtype=np.float64)
+    n = len(energy)
+    seeds = _seed_mask(is_seed, n)
+    pos = _positions(n)
+    fig = go.Figure()
+    for name, y, colour in (("energy", energy, "#d62728"), ("valence", valence, "#1f77b4")):
+        fig.add_trace(go.Scatter(x=pos, y=y, mode="lines+markers", name=name, text=list(labels),
+                                 line=dict(color=colour, shape="spline", smoothing=0.6),
+                                 hovertemplate=f"%{{x}}. %{{text}}<br>{name} %{{y:.2f}}<extra></extra>"))
+    if seeds.any():
+        fig.add_trace(go.Scatter(x=pos[seeds], y=energy[seeds], mode="markers", name="seeds", hoverinfo="skip",
+                                 marker=dict(size=14, symbol="diamond-open", color=SEED, line=dict(width=2))))
+    fig.update_layout(title="Energy and valence arc", height=320, margin=dict(l=10, r=10, t=40, b=10),
+                      xaxis_title="position", yaxis=dict(title="0..1", range=[0, 1.05]),
+                      legend=dict(orientation="h", y=-0.3))
+    return fig
+
+
+def loss_bars(distance, key_sim, tempo_sim, weights: Mapping[str, float]) -> go.Figure:
+    """Per move, the loss terms that chose each song: flow * distance, -sweetness * keysim,
+    -smoothness * temposim (stacked; lower = better). Arrays are per playlist song; NaN for seeds."""
+    d = np.asarray(distance, dtype=np.float64)
+    pos = _positions(len(d))
+    chosen = np.isfinite(d)
+    parts = (("flow x distance", weights.get("flow", 1.0) * d, "#9467bd"),
+             ("-sweetness x keysim", -weights.get("sweetness", 1.0) * np.asarray(key_sim, float), "#17becf"),
+             ("-smoothness x temposim", -weights.get("smoothness", 1.0) * np.asarray(tempo_sim, float), "#bcbd22"))
+    fig = go.Figure([go.Bar(x=pos[chosen], y=v[chosen], name=name, marker_color=c) for name, v, c in parts])
+    fig.update_layout(barmode="relative", title="Loss terms of each chosen song (lower is better)",
+                      height=300, margin=dict(l=10, r=10, t=40, b=10), xaxis_title="position",
+                      legend=dict(orientation="h", y=-0.3))
+    return fig
+
+
+# -- model page ------------------------------------------------------------------------------------
+def mae_bars(maes: Mapping[str, float], mad: float | None = None, highlight: str | None = None) -> go.Figure:
+    """Test MAE per predictor (lower is better), sorted; the mean absolute deviation as a dashed line."""
+    items = sorted(maes.items(), key=lambda kv: kv[1])
+    names = [k for k, _ in items]
+    colours = [SEED if k == highlight else "#1f77b4" for k in names]
+    fig = go.Figure(go.Bar(x=names, y=[v for _, v in items], marker_color=colours, name="test MAE",
+                           text=[f"{v:.3f}" for _, v in items], textposition="outside"))
+    if mad is not None:
+        fig.add_hline(y=mad, line=dict(dash="dash", color="grey"),
+                      annotation_text=f"mean absolute deviation {mad:.3f}")
+    top = max([v for _, v in items] + ([mad] if mad else [])) if items else 1.0
+    fig.update_layout(title="Test MAE on held-out playlists (transformed features, lower is better)",
+                      height=360, yaxis=dict(title="MAE", range=[0, top * 1.15]),
+                      margin=dict(l=10, r=10, t=40, b=10))
+    return fig
+
+
+def tempo_similarity_curve(lo: float = 0.4, hi: float = 2.5, n: int = 400) -> go.Figure:
+    """``cos(2 pi log2 ratio)`` against the tempo ratio (log axis), the +/-6% DJ band shaded."""
+    ratio = np.geomspace(lo, hi, n)
+    sim = theory.tempo_similarity(1.0, ratio)
+    fig = go.Figure(go.Scatter(x=ratio, y=sim, mode="lines", name="tempo similarity",
+                               hovertemplate="ratio %{x:.3f}: %{y:.2f}<extra></extra>"))
+    for centre in (0.5, 1.0, 2.0):
+        fig.add_vrect(x0=centre * (1 - TEMPO_TOLERANCE), x1=centre * (1 + TEMPO_TOLERANCE),
+                      fillcolor=GOOD, opacity=0.15, line_width=0)
+    ticks = [0.5, 2 ** -0.5, 1.0, 2 ** 0.5, 2.0]
+    fig.update_layout(title="Tempo similarity: 1 at the same, double or half tempo; -1 at sqrt(2)",
+                      height=320, margin=dict(l=10, r=10, t=40, b=10),
+                      xaxis=dict(type="log", title="tempo ratio (next / current)", tickvals=ticks,
+                                 ticktext=["1/2", "1/√2", "1", "√2", "2"]),
+                      yaxis=dict(title="similarity", range=[-1.1, 1.1]))
+    return fig
+
+
+PITCHES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+
+
+def circle_labels() -> list[str]:
+    """Labels of the 12 circle-of-fifths positions: "C / Am (8B/8A)", "G / Em (9B/9A)", ..."""
+    out = []
+    for p in range(12):
+        major = (7 * p) % 12  # position p holds the major key 7p mod 12 (7 is its own inverse mod 12)
+        minor = (major - 3) % 12
+        code_b = theory.camelot_code(major, 1)
+        code_a = theory.camelot_code(minor, 0)
+        out.append(f"{PITCHES[major]} / {PITCHES[minor]}m ({code_b}/{code_a})")
+    return out
+
+
+def key_similarity_heatmap() -> go.Figure:
+    """The 12 x 12 key-similarity table by circle-of-fifths position (minor keys at their relative major)."""
+    table = theory.keysim_table()[:12, :12]
+    labels = circle_labels()
+    fig = go.Figure(go.Heatmap(z=table, x=labels, y=labels, colorscale="RdYlGn", zmin=-1, zmax=1,
+                               text=np.round(table, 1), texttemplate="%{text}",
+                               hovertemplate="%{y} -> %{x}: %{z:.1f}<extra></extra>"))
+    fig.update_layout(title="Key similarity by circle-of-fifths position", height=520,
+                      margin=dict(l=10, r=10, t=40, b=10), yaxis=dict(autorange="reversed"))
+    return fig

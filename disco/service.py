@@ -1,0 +1,237 @@
+"""The one facade the CLI, the dashboard and the evaluation use: catalog + flow model + engine.
+
+>>> disco = Disco.load()                                   # default catalog and trained model
+>>> pl = disco.build(["Ed Sheeran - Shape of You"], length=20, search="beam")
+>>> print(disco.render(pl, "table"))
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from disco.candidates import CandidatePool, song_keys
+from disco.engine import Playlist, Weights, build_playlist
+from disco.errors import CatalogError, SeedError
+from disco.interfaces import Predictor, SongArrays
+from disco.reorder import reorder_songs
+
+_ID = r"[0-9A-Za-z]{22}"
+_TRACK_REF = re.compile(rf"^\s*(?:spotify:track:(?P<a>{_ID})|(?:https?://)?open\.spotify\.com/(?:intl-[\w-]+/)?"
+                        rf"track/(?P<b>{_ID})\S*|(?P<c>{_ID}))\s*$")
+MAX_REORDER = 1000  # songs; local search is quadratic per pass
+MIN_SEARCH_SCORE = 50.0  # catalog.search scores are 0..100
+
+
+def parse_track_ref(text: str) -> str | None:
+    """The track id in a Spotify id, ``spotify:track:`` URI or open.spotify.com URL; else None."""
+    m = _TRACK_REF.match(str(text))
+    return None if m is None else (m.group("a") or m.group("b") or m.group("c"))
+
+
+@dataclass
+class TrackList:
+    """Songs read from a user's file: ``indices`` into ``catalog``/``arrays`` (file order, repeats removed),
+    ``unknown`` ids not found in the catalog, ``repeats`` how many repeated songs were dropped."""
+
+    catalog: object
+    arrays: SongArrays
+    indices: np.ndarray
+    source: str
+    unknown: list[str] = field(default_factory=list)
+    repeats: int = 0
+
+    def summary(self) -> str:
+        parts = [f"{len(self.indices)} songs from {self.source}"]
+        if self.repeats:
+            parts.append(f"{self.repeats} repeated songs ignored")
+        if self.unknown:
+            more = f" (+{len(self.unknown) - 5} more)" if len(self.unknown) > 5 else ""
+            parts.append(f"{len(self.unknown)} ids not in the catalog, ignored: {', '.join(self.unknown[:5])}{more}")
+        return "; ".join(parts)
+
+
+class Disco:
+    """Catalog, its SongArrays and a predictor; builds and reorders playlists.
+
+    ``model`` (a :class:`disco.flow.FlowModel`) is optional: tests can pass any predictor and arrays.
+    """
+
+    def __init__(self, catalog, arrays: SongArrays, predictor: Predictor, model=None):
+        if len(arrays) != len(catalog.songs):
+            raise ValueError(f"arrays have {len(arrays)} songs, the catalog {len(catalog.songs)}")
+        self.catalog = catalog
+        self.arrays = arrays
+        self.predictor = predictor
+        self.model = model
+        self._labels: dict[str, list[int]] | None = None
+
+    @classmethod
+    def load(cls, data_path: str | Path | None = None, models_dir: str | Path | None = None,
+             network: str | None = None) -> "Disco":
+        """The catalog at ``data_path`` (default: the TidyTuesday CSV in ``$DISCO_DATA_DIR``) and the trained
+        model in ``models_dir`` (default ``models/``), optionally a given ``network`` of its card."""
+        from disco.catalog import load_catalog, load_default_catalog
+        from disco.flow import FlowModel
+
+        model = FlowModel.load(models_dir=models_dir, network=network)
+        catalog = load_default_catalog() if data_path is None else load_catalog(data_path)
+        return cls(catalog, model.song_arrays(catalog), model.stepper, model=model)
+
+    # -- seeds -----------------------------------------------------------------------------------------------
+    def _label_index(self) -> dict[str, list[int]]:
+        if self._labels is None:
+            labels: dict[str, list[int]] = {}
+            for i, text in enumerate(self.catalog.labels()):
+                labels.setdefault(text.casefold().strip(), []).append(i)
+            self._labels = labels
+        return self._labels
+
+    def _most_popular(self, idx: Sequence[int]) -> int:
+        """Among releases of the same song, the most popular (then the first)."""
+        idx = list(idx)
+        if len(idx) == 1 or "popularity" not in self.catalog.songs:
+            return int(idx[0])
+        pop = np.nan_to_num(self.catalog.songs["popularity"].to_numpy(np.float64)[idx], nan=-1.0)
+        return int(idx[int(np.argmax(pop))])
+
+    def resolve_seed(self, seed: str | int) -> int:
+        """Song index of ``seed``: an index, a Spotify id/URI/URL, an exact ``"artist - title"``
+        (case-insensitive; the most popular release when listed several times) or a search query.
+
+        Raises :class:`SeedError` with the closest matches when nothing matches well or several songs
+        match equally well.
+        """
+        n = len(self.catalog.songs)
+        if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+            if not 0 <= int(seed) < n:
+                raise SeedError(f"song index {seed} out of range (the catalog has {n} songs)")
+            return int(seed)
+        text = str(seed).strip()
+        if not text:
+            raise SeedError("empty seed: give 'artist - title', a Spotify track id/URI/URL or a search text")
+        ref = parse_track_ref(text)
+        if ref is not None:
+            try:
+                return int(self.catalog.index_of([ref])[0])
+            except KeyError:
+                if not re.fullmatch(_ID, text):  # a URI/URL names a track: no fuzzy fallback
+                    raise SeedError(f"track {ref} ({text}) is not in the catalog") from None
+        exact = self._label_index().get(text.casefold())
+        if exact:
+            return self._most_popular(exact)
+        hits = self.catalog.search(text, limit=8)
+        if len(hits) == 0:
+            raise SeedError(f"no song matches {text!r}; try 'artist - title' or a Spotify track id")
+        keys = song_keys(self.catalog)
+        hits = hits.assign(key=keys[hits["index"].to_numpy()])
+        closest = "; ".join(f"{lab} ({sc:.0f})" for lab, sc in
+                            zip(hits.drop_duplicates("key")["label"][:5], hits.drop_duplicates("key")["score"][:5]))
+        top = hits.iloc[0]
+        if float(top["score"]) < MIN_SEARCH_SCORE:
+            raise SeedError(f"no song matches {text!r} well; closest: {closest}")
+        same_score = hits[hits["score"] == top["score"]]
+        if same_score["key"].nunique() > 1:
+            raise SeedError(f"{text!r} matches {same_score['key'].nunique()} songs equally well: {closest}; "
+                            "give 'artist - title' exactly or a Spotify track id")
+        return self._most_popular(same_score["index"].tolist())
+
+    def resolve_seeds(self, seeds: Sequence[str | int]) -> list[int]:
+        """:meth:`resolve_seed` of each; SeedError when two seeds are the same song."""
+        idx = [self.resolve_seed(s) for s in seeds]
+        if len(set(idx)) != len(idx):
+            dup = [self.catalog.label(i) for i in idx if idx.count(i) > 1][0]
+            raise SeedError(f"the same song is given twice as a seed: {dup}")
+        return idx
+
+    # -- build / reorder -------------------------------------------------------------------------------------
+    def pool(self, seeds: Sequence[int], source: str = "union", size: int = 300, random_state: int = 0) -> np.ndarray:
+        """Candidate song indices around ``seeds`` (see :class:`disco.candidates.CandidatePool`)."""
+        return CandidatePool(source, size, random_state).select(self.catalog, self.arrays, seeds)
+
+    def build(self, seeds: Sequence[str | int], length: int = 20, pool: str = "union", pool_size: int = 300,
+              weights: Weights = Weights(), search: str = "greedy", beam_width: int = 8) -> Playlist:
+        """A playlist of ``length`` songs (seeds included, first, in order) from a ``pool`` around the seeds."""
+        if not seeds:
+            raise SeedError("give at least one seed song")
+        idx = self.resolve_seeds(seeds)
+        candidates = self.pool(idx, pool, pool_size)
+        out = build_playlist(idx, candidates, length, weights, search, beam_width, arrays=self.arrays,
+                             predictor=self.predictor)
+        out.settings.update({"pool": pool, "pool_size_asked": int(pool_size), "network": self.network_name})
+        return out
+
+    @property
+    def network_name(self) -> str | None:
+        return None if self.model is None else getattr(self.model, "name", None)
+
+    def read_track_list(self, path: str | Path) -> TrackList:
+        """Songs of a file: a text file of Spotify ids/URIs/URLs (one per line, ``#`` comments) looked up in
+        the catalog, or a song table in any schema :mod:`disco.catalog` reads (its own features are used,
+        so its songs need not be in the catalog)."""
+        path = Path(path)
+        if not path.is_file():
+            raise CatalogError(f"no such file: {path}")
+        lines = [ln.strip() for ln in path.read_text(encoding="utf-8", errors="replace").splitlines()]
+        lines = [ln for ln in lines if ln and not ln.startswith("#")]
+        if lines and all(parse_track_ref(ln) for ln in lines[:5]):
+            return self._read_id_list(path, lines)
+        from disco.catalog import load_catalog
+
+        cat = load_catalog(path)
+        if len(cat.songs) == 0:
+            raise CatalogError(f"{path} holds no songs")
+        arrays = self.model.song_arrays(cat) if self.model is not None else None
+        if arrays is None:  # no model (tests): look the songs up in our catalog instead
+            return self._read_id_list(path, cat.songs["track_id"].tolist())
+        return TrackList(cat, arrays, np.arange(len(cat.songs), dtype=np.int64), str(path))
+
+    def _read_id_list(self, path: Path, lines: Sequence[str]) -> TrackList:
+        bad = [(i + 1, ln) for i, ln in enumerate(lines) if parse_track_ref(ln) is None]
+        if bad:
+            row, text = bad[0]
+            raise CatalogError(f"{path}: line {row} {text!r} is not a Spotify track id, URI or URL "
+                               f"({len(bad)} such lines)")
+        ids = [parse_track_ref(ln) for ln in lines]
+        found, unknown, seen = [], [], set()
+        for t in ids:
+            try:
+                i = int(self.catalog.index_of([t])[0])
+            except KeyError:
+                unknown.append(t)
+                continue
+            if i not in seen:
+                seen.add(i)
+                found.append(i)
+        repeats = len(ids) - len(unknown) - len(found)
+        if not found:
+            raise CatalogError(f"{path}: none of its {len(ids)} track ids is in the catalog "
+                               f"(first: {ids[0] if ids else '-'})")
+        return TrackList(self.catalog, self.arrays, np.array(found, dtype=np.int64), str(path), unknown, repeats)
+
+    def reorder(self, tracks: TrackList | Sequence[str | int], weights: Weights = Weights(), search: str = "beam",
+                beam_width: int = 8, keep_first: bool = True, improve: bool = True) -> Playlist:
+        """The given songs in the order of lowest summed loss (first song kept unless ``keep_first=False``).
+
+        ``tracks``: a :class:`TrackList` (then render with ``tracks.catalog``) or seeds as for :meth:`build`.
+        """
+        if not isinstance(tracks, TrackList):
+            idx = np.array(self.resolve_seeds(list(tracks)), dtype=np.int64)
+            tracks = TrackList(self.catalog, self.arrays, idx, "arguments")
+        if len(tracks.indices) > MAX_REORDER:
+            raise CatalogError(f"{tracks.source} has {len(tracks.indices)} songs; reorder handles at most "
+                               f"{MAX_REORDER} (give one playlist)")
+        out = reorder_songs(tracks.indices, tracks.arrays, self.predictor, weights, keep_first=keep_first,
+                            search=search, beam_width=beam_width, improve=improve)
+        out.settings.update({"source": tracks.source, "network": self.network_name})
+        return out
+
+    def render(self, playlist: Playlist, fmt: str = "table", catalog=None) -> str:
+        """The playlist as text (see :func:`disco.export.render`)."""
+        from disco.export import render
+
+        return render(self.catalog if catalog is None else catalog, playlist, fmt)

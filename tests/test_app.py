@@ -1,0 +1,315 @@
+"""The dashboard, page by page, through ``streamlit.testing.v1.AppTest`` (no browser).
+
+Real-data tests need the real catalog (``real_csv``) and the committed models; the first-start test
+needs neither. Figures are read back from the Plotly JSON Streamlit would send to the browser.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+import streamlit as st
+
+from disco import config
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+TIMEOUT = 180
+
+
+def _models_reason() -> str | None:
+    try:
+        import disco.export  # noqa: F401
+        import disco.service  # noqa: F401
+    except ImportError as exc:
+        return f"the engine facade is not there yet ({exc})"
+    if not (config.models_dir() / "model_card.json").is_file():
+        return f"no trained model in {config.models_dir()} (run `python -m disco train`)"
+    return None
+
+
+@pytest.fixture
+def models():
+    reason = _models_reason()
+    if reason:
+        pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    # AppTest runs in this process: start each test from empty Streamlit caches.
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+
+
+def _app():
+    from streamlit.testing.v1 import AppTest
+
+    return AppTest.from_file(APP, default_timeout=TIMEOUT)
+
+
+def _decode(obj):
+    # Plotly ships numeric arrays as {"dtype": "f8", "bdata": base64[, "shape": "r, c"]}.
+    if isinstance(obj, dict):
+        if "bdata" in obj and "dtype" in obj:
+            arr = np.frombuffer(base64.b64decode(obj["bdata"]), dtype=np.dtype(obj["dtype"]))
+            if "shape" in obj:
+                arr = arr.reshape([int(n) for n in str(obj["shape"]).split(",")])
+            return arr
+        return {k: _decode(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_decode(v) for v in obj]
+    return obj
+
+
+def figures(at) -> list:
+    """The page's Plotly figures (as ``go.Figure``, arrays decoded), in page order."""
+    return [go.Figure(_decode(json.loads(el.proto.spec))) for el in at.get("plotly_chart")]
+
+
+def trace(fig, name: str):
+    found = [t for t in fig.data if (t.name or "") == name]
+    assert len(found) == 1, [t.name for t in fig.data]
+    return found[0]
+
+
+def trajectory(at):
+    figs = [f for f in figures(at) if any(t.name == "playlist" for t in f.data)]
+    assert len(figs) == 1
+    return figs[0]
+
+
+def assert_clean(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def table(at, index: int = 0):
+    return at.dataframe[index].value
+
+
+# -- first start: no data ---------------------------------------------------------------------------------
+def test_first_start_without_data_explains_and_offers_fetch_and_upload(tmp_path, monkeypatch):
+    monkeypatch.setenv("DISCO_DATA_DIR", str(tmp_path / "empty"))
+    at = _app().run()
+    assert_clean(at)
+    info = " ".join(i.value for i in at.info)
+    assert "fetch" in info and "upload" in info
+    assert [b.label for b in at.button] == ["Fetch the TidyTuesday songs"]
+    assert len(at.get("file_uploader")) == 1
+    assert not at.dataframe and not at.get("plotly_chart")
+    at.switch_page("pages/data.py").run()
+    assert_clean(at)
+    assert "No song catalog" in " ".join(i.value for i in at.info)
+    at.switch_page("pages/reorder.py").run()
+    assert_clean(at)
+    assert "fetch" in " ".join(i.value for i in at.info)
+
+
+# -- Build ----------------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_build_opens_on_a_playlist_from_the_most_popular_song(real_csv, models):
+    at = _app().run()
+    assert_clean(at)
+    frame = table(at)
+    length = at.sidebar.slider(key="length").value
+    assert len(frame) == length
+    assert list(frame["#"]) == list(range(1, length + 1))
+    assert frame["seed"].tolist() == [True] + [False] * (length - 1)
+    from disco.catalog import load_catalog
+
+    songs = load_catalog(real_csv).songs
+    top = int(np.nanargmax(songs["popularity"].to_numpy(dtype=float)))  # the default seed
+    assert (frame["artist"].iat[0], frame["title"].iat[0]) == (songs["artist"].iat[top], songs["track_name"].iat[top])
+    fig = trajectory(at)
+    line = trace(fig, "playlist")
+    assert len(line.x) == len(line.y) == len(line.z) == length  # one point per song
+    assert len(trace(fig, "seeds").x) == 1
+    assert frame["title"].iat[0] in line.text[0]
+    names = {t.name.split(" (")[0] for f in figures(at) for t in f.data}
+    assert {"compatible move", "clash", "BPM", "tempo change", "energy", "valence"} <= names
+    assert [d.label for d in at.get("download_button")] == ["Download CSV", "Download JSON", "Download M3U"]
+
+
+@pytest.mark.slow
+def test_build_reacts_to_seeds_and_sliders(real_csv, models):
+    at = _app().run()
+    default_seed = at.session_state["seeds"][0]
+    at.sidebar.slider(key="length").set_value(8).run()
+    at.text_input(key="seed_query").input("bohemian rhapsody").run()
+    assert_clean(at)
+    match = at.selectbox(key="seed_match")
+    assert all(" - " in o and o.endswith(")") for o in match.options)  # "artist - title (genre)"
+    assert any("Queen" in o for o in match.options)
+    queen = next(i for i, o in enumerate(match.options) if "Queen" in o)
+    match.select_index(queen).run()
+    assert_clean(at)
+    seeds = at.session_state["seeds"]
+    assert len(seeds) == 2 and seeds[0] == default_seed
+    frame = table(at)
+    assert len(frame) == 8
+    assert frame["seed"].tolist() == [True, True] + [False] * 6
+    assert "Queen" in frame["artist"].iat[1] and "Bohemian" in frame["title"].iat[1]
+    assert len(trace(trajectory(at), "playlist").x) == 8
+    assert len(trace(trajectory(at), "seeds").x) == 2
+    before = frame["title"].tolist()
+    # a big key weight and beam search: still 8 songs, seeds first, and the key scores move up
+    at.sidebar.slider(key="w_sweetness").set_value(3.0)
+    at.sidebar.radio(key="search").set_value("beam").run()
+    at.sidebar.slider(key="beam_width").set_value(4).run()
+    assert_clean(at)
+    frame = table(at)
+    assert len(frame) == 8 and frame["title"].tolist()[:2] == before[:2]
+    assert frame["key sim."].iloc[2:].mean() >= 0.6
+    # removing the first seed promotes the second one
+    at.button(key=f"remove_seed_{default_seed}").click().run()
+    assert_clean(at)
+    assert at.session_state["seeds"] == [seeds[1]]
+    assert table(at)["seed"].sum() == 1
+
+
+@pytest.mark.slow
+def test_build_page_does_not_import_tensorflow(real_csv, models):
+    script = textwrap.dedent(f"""
+        import sys
+        from streamlit.testing.v1 import AppTest
+        at = AppTest.from_file({APP!r}, default_timeout={TIMEOUT}).run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert len(at.dataframe) == 1, "no playlist shown"
+        print("TF" if any(m == "tensorflow" or m.startswith("tensorflow.") or m == "keras" for m in sys.modules)
+              else "NO_TF")
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT,
+                         env={**os.environ}, timeout=TIMEOUT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "NO_TF"
+
+
+# -- Reorder --------------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_reorder_pasted_ids_keeps_the_songs_and_reports_before_after(real_csv, models):
+    from disco.catalog import load_catalog
+
+    catalog = load_catalog(real_csv)
+    first_playlist = next(iter(catalog.playlists.values()))[:10]
+    pasted = "\n".join(["spotify:track:" + first_playlist[0]] + first_playlist[1:] + ["NOT_A_TRACK_ID"])
+    at = _app().run()
+    at.switch_page("pages/reorder.py").run()
+    at.text_area(key="reorder_ids").input(pasted).run()
+    assert_clean(at)
+    assert "NOT_A_TRACK_ID" in at.warning[0].value
+    frame = table(at)
+    assert len(frame) == 10
+    expected = {(catalog.songs["artist"].iat[i], catalog.songs["track_name"].iat[i])
+                for i in catalog.index_of(first_playlist)}
+    assert set(zip(frame["artist"], frame["title"])) == expected
+    first = catalog.index_of(first_playlist[0])[0]
+    assert frame["title"].iat[0] == catalog.songs["track_name"].iat[first]  # kept first
+    labels = [m.label for m in at.metric]
+    assert labels == ["total loss (lower is better)", "Camelot-compatible moves", "tempo moves within 6%"]
+    loss_metric = at.metric[0]
+    assert float(loss_metric.value) <= float(loss_metric.delta.split("was ")[1].rstrip(")")) + 1e-6
+    assert len(trace(trajectory(at), "playlist").x) == 10
+
+
+@pytest.mark.slow
+def test_reorder_an_uploaded_song_table_with_its_own_features(real_csv, models, tmp_path):
+    import songgen
+
+    path = tmp_path / "my_list.csv"
+    frame = songgen.write_tidy_csv(path, n_songs=14, n_playlists=1, min_len=9, max_len=9, seed=3)
+    at = _app().run()
+    at.switch_page("pages/reorder.py").run()
+    at.radio(key="reorder_input").set_value("Upload a song file").run()
+    at.get("file_uploader")[0].upload("my_list.csv", path.read_bytes(), "text/csv")
+    at.run()
+    assert_clean(at)
+    shown = table(at)
+    assert len(shown) == frame["track_id"].nunique() == 9  # made-up songs: not in the catalog, still reordered
+    assert set(shown["title"]) == set(frame["track_name"])
+    assert shown["title"].iat[0] == frame["track_name"].iat[0]
+    assert len(trace(trajectory(at), "playlist").x) == 9
+
+
+def test_reorder_rejects_junk_with_a_message(models, tmp_path, monkeypatch):
+    at = _app().run()
+    if not at.dataframe:  # no real data: the first-start screen (tested above)
+        pytest.skip("needs a loaded catalog")
+    at.switch_page("pages/reorder.py").run()
+    at.text_area(key="reorder_ids").input("hello world, 0000000000000000000000").run()
+    assert not at.exception
+    assert "not Spotify track ids" in at.warning[0].value
+    assert at.error and "none of its 1 track ids" in at.error[0].value
+
+
+# -- Model ----------------------------------------------------------------------------------------------
+def test_model_page_shows_the_card(models):
+    at = _app().run()
+    at.switch_page("pages/model.py").run()
+    assert_clean(at)
+    card = json.loads((config.models_dir() / "model_card.json").read_text())
+    mae_table = table(at)
+    n_candidates = len(card.get("candidates", []))
+    n_baselines = len([k for k in card["test"]["mae"] if k != "network"])
+    assert len(mae_table) == n_candidates + n_baselines
+    assert mae_table["test MAE"].is_monotonic_increasing
+    assert any(m.label == "test MAD" for m in at.metric)
+    figs = figures(at)
+    bars = next(f for f in figs if f.data and f.data[0].name == "test MAE")
+    assert len(bars.data[0].x) == len(mae_table)
+    heat = next(f for f in figs if f.data and f.data[0].type == "heatmap")
+    assert np.array(heat.data[0].z).shape == (12, 12)
+
+
+# -- Data -----------------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_data_page_reports_the_real_catalog(real_csv, models):
+    at = _app().run()
+    at.switch_page("pages/data.py").run()
+    assert_clean(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["rows read"] == "32,833"
+    from disco.catalog import load_catalog
+
+    report = load_catalog(real_csv).report
+    assert metrics["songs kept"] == f"{report.songs_kept:,}"
+    reasons = table(at)
+    assert dict(zip(reasons["reason"], reasons["rows"])) == report.excluded
+
+
+@pytest.mark.slow
+def test_uploaded_file_becomes_the_sessions_catalog(models, tidy_csv, tmp_path, monkeypatch):
+    monkeypatch.setenv("DISCO_DATA_DIR", str(tmp_path / "empty"))  # no default data: upload is the way in
+    at = _app().run()
+    at.switch_page("pages/data.py").run()
+    at.get("file_uploader")[0].upload("my_songs.csv", tidy_csv.read_bytes(), "text/csv")
+    at.run()
+    assert_clean(at)
+    assert "my_songs.csv" in " ".join(m.value for m in at.markdown)
+    assert {m.label: m.value for m in at.metric}["rows read"] == f"{len(tidy_csv.read_text().splitlines()) - 1:,}"
+    at.switch_page("pages/build.py").run()
+    assert_clean(at)
+    frame = table(at)
+    assert len(frame) == at.sidebar.slider(key="length").value
+    assert frame["artist"].str.startswith("Artist ").all()  # songs of the uploaded (made-up) file
+    assert len(trace(trajectory(at), "playlist").x) == len(frame)
+
+
+def test_bad_upload_is_an_error_not_a_traceback(models, tmp_path, monkeypatch):
+    monkeypatch.setenv("DISCO_DATA_DIR", str(tmp_path / "empty"))
+    at = _app().run()
+    at.switch_page("pages/data.py").run()
+    at.get("file_uploader")[0].upload("notes.csv", b"just,some\ntext,here\n", "text/csv")
+    at.run()
+    assert not at.exception
+    assert at.error and "notes.csv" in at.error[0].value

@@ -1,0 +1,171 @@
+"""The dashboard in headless Chromium: search and pick a seed, move a slider, see the table and the 3D plot.
+
+Needs /usr/bin/chromium (Debian packages chromium + chromium-driver, installed by .ci/run), the real
+catalog and the trained models; skipped otherwise. The helpers are shared with bench/bench_dashboard.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+SEARCH_LABEL = "Search a seed song (artist or title)"
+TABLE = '[data-testid="stDataFrame"]'
+PLOT = '.js-plotly-plot .main-svg'
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serve_app(env: dict | None = None, timeout: float = 60.0, log_path: Path | None = None):
+    """Run ``streamlit run app.py`` on a free local port; yield its URL; stop it by its PID."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+           "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none",
+           "--browser.gatherUsageStats", "false"]
+    log = open(log_path, "w") if log_path else subprocess.DEVNULL
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=log,
+                            stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited with code {proc.returncode}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"streamlit did not answer on {url} within {timeout:.0f} s")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()  # by its PID, never by name
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if log_path:
+            log.close()
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def table_rows(page) -> int:
+    """Data rows of the first playlist table (the grid's aria-rowcount counts the header row)."""
+    grid = page.locator(f'{TABLE} [role="grid"]').first
+    return int(grid.get_attribute("aria-rowcount")) - 1
+
+
+def wait_rows(page, n: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while table_rows(page) != n:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the table has {table_rows(page)} rows, expected {n}")
+        time.sleep(0.05)
+
+
+def wait_ready(page, timeout_ms: int = 60_000) -> None:
+    """Wait for the table and the 3D plot, and for Streamlit to finish running the script."""
+    page.wait_for_selector(TABLE, timeout=timeout_ms)
+    page.wait_for_selector(PLOT, timeout=timeout_ms)
+    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=timeout_ms)
+
+
+def trajectory_points(page) -> int:
+    """Points of the 3D plot's "playlist" trace, read from the rendered Plotly graph div."""
+    return page.evaluate("""() => {
+        const divs = [...document.querySelectorAll('.js-plotly-plot')];
+        for (const d of divs) {
+            // _fullData holds the decoded arrays (data may still hold base64 typed-array specs)
+            const t = (d._fullData || []).find(t => t.name === 'playlist');
+            if (t) return t.x.length;
+        }
+        return -1;
+    }""")
+
+
+def slider_thumb(page, label: str):
+    return page.locator(f'[role="group"][aria-label="{label}"] input[type="range"]')
+
+
+def set_slider(page, label: str, presses: int) -> None:
+    """Move a slider with the keyboard: ``presses`` > 0 steps right, < 0 left."""
+    thumb = slider_thumb(page, label)
+    thumb.focus()
+    key = "ArrowRight" if presses > 0 else "ArrowLeft"
+    for _ in range(abs(presses)):
+        page.keyboard.press(key)
+
+
+def _skip_reason() -> str | None:
+    if not Path(CHROMIUM).exists():
+        return f"{CHROMIUM} missing (apt-get install chromium chromium-driver)"
+    data = Path(os.environ.get("DISCO_DATA_DIR", "data")) / "spotify_songs.csv"
+    if not data.is_file():
+        return "real catalog absent: set DISCO_DATA_DIR to a folder holding spotify_songs.csv"
+    models = Path(os.environ.get("DISCO_MODELS_DIR", ROOT / "models"))
+    if not (models / "model_card.json").is_file():
+        return f"no trained model in {models}"
+    return None
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_pick_a_seed_move_a_slider_and_see_the_playlist(tmp_path):
+    reason = _skip_reason()
+    if reason:
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with serve_app(log_path=tmp_path / "streamlit.log") as url, sync_playwright() as pw:
+        browser = launch(pw)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1200})
+            page.goto(url)
+            wait_ready(page, 90_000)
+            length = int(slider_thumb(page, "playlist length").get_attribute("value"))
+            assert table_rows(page) == length
+            assert trajectory_points(page) == length
+
+            page.get_by_label(SEARCH_LABEL, exact=True).fill("bohemian rhapsody")
+            select = page.locator('[data-testid="stSelectbox"]').filter(has_text="matches")
+            select.wait_for(timeout=30_000)
+            select.click()
+            page.locator('[role="option"]').filter(has_text="Queen - Bohemian Rhapsody").first.click()
+            page.get_by_text("2. Queen - Bohemian Rhapsody").wait_for(timeout=30_000)
+            wait_ready(page)
+
+            set_slider(page, "playlist length", -5)
+            wait_rows(page, length - 5)
+            wait_ready(page)
+            assert trajectory_points(page) == length - 5
+            page.locator(PLOT).first.scroll_into_view_if_needed()
+            assert page.locator('.js-plotly-plot canvas, .js-plotly-plot .gl-container').count() >= 1
+            page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+            assert (tmp_path / "dashboard.png").stat().st_size > 10_000
+            print(f"screenshot: {tmp_path / 'dashboard.png'}")
+        finally:
+            browser.close()

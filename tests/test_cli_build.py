@@ -1,0 +1,115 @@
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from disco.catalog import load_catalog
+from disco.cli import main
+from disco.config import models_dir
+from disco.engine import Weights
+from disco.errors import CatalogError, SeedError
+from disco.service import Disco, parse_track_ref
+from fakes import LinearRNN, arrays_from_songs
+
+MODEL_REASON = "no trained model: models/model_card.json is absent (run `python -m disco train`)"
+
+
+@pytest.fixture
+def disco(tidy_csv):
+    cat = load_catalog(tidy_csv, cache=False)
+    return Disco(cat, arrays_from_songs(cat.songs), LinearRNN())
+
+
+def test_parse_track_ref():
+    tid = "4uLU6hMCjMI75M1A2tKUQC"
+    assert parse_track_ref(tid) == tid
+    assert parse_track_ref(f"spotify:track:{tid}") == tid
+    assert parse_track_ref(f"https://open.spotify.com/track/{tid}?si=abc") == tid
+    assert parse_track_ref("Ed Sheeran - Shape of You") is None
+
+
+def test_resolve_seed_by_label_id_index_and_errors(disco):
+    cat = disco.catalog
+    label = cat.label(10)
+    assert disco.resolve_seed(label) == 10
+    assert disco.resolve_seed(label.upper()) == 10
+    assert disco.resolve_seed(cat.songs.track_id[11]) == 11
+    assert disco.resolve_seed(f"spotify:track:{cat.songs.track_id[12]}") == 12
+    assert disco.resolve_seed(13) == 13
+    with pytest.raises(SeedError, match="out of range"):
+        disco.resolve_seed(10_000)
+    with pytest.raises(SeedError, match="no song matches"):
+        disco.resolve_seed("zzqx vvkj")
+    with pytest.raises(SeedError, match="not in the catalog"):
+        disco.resolve_seed("spotify:track:0000000000000000000000")
+    with pytest.raises(SeedError, match="equally well"):
+        disco.resolve_seed("Artist 1")  # several songs of that artist
+    with pytest.raises(SeedError, match="twice"):
+        disco.resolve_seeds([label, 10])
+
+
+def test_build_and_reorder_through_the_facade(disco, tmp_path):
+    pl = disco.build([disco.catalog.label(0), 3], length=12, pool="knn", pool_size=30, search="beam")
+    assert pl.indices[:2].tolist() == [0, 3] and len(pl) == 12
+    assert pl.settings["pool"] == "knn"
+    ids = disco.catalog.songs.track_id.iloc[[5, 6, 7, 8, 6]].tolist()
+    path = tmp_path / "mine.txt"
+    path.write_text("# my list\n" + "\n".join(f"spotify:track:{t}" for t in ids) + "\nspotify:track:0000000000000000000000\n")
+    tracks = disco.read_track_list(path)
+    assert tracks.indices.tolist() == [5, 6, 7, 8]
+    assert tracks.unknown == ["0000000000000000000000"] and tracks.repeats == 1
+    assert "1 ids not in the catalog" in tracks.summary()
+    out = disco.reorder(tracks, weights=Weights(sweetness=2))
+    assert sorted(out.indices.tolist()) == [5, 6, 7, 8] and out.indices[0] == 5
+    bad = tmp_path / "bad.txt"
+    bad.write_text("spotify:track:0000000000000000000000\n")
+    with pytest.raises(CatalogError, match="none of its 1 track ids"):
+        disco.read_track_list(bad)
+
+
+def test_cli_validates_arguments(capsys):
+    with pytest.raises(SystemExit):
+        main(["build", "--seed", "x", "--length", "0"])
+    assert ">= 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["build", "--seed", "x", "--flow", "nan"])
+    assert "finite" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["build", "--seed", "x", "--spicy", "0"])
+    assert main(["build", "--seed", "a", "--seed", "b", "--length", "1"]) == 2
+    assert "counts the seeds" in capsys.readouterr().err
+
+
+def test_cli_without_model_is_one_clear_error(tmp_path, monkeypatch, capsys, tidy_csv):
+    monkeypatch.setenv("DISCO_MODELS_DIR", str(tmp_path / "nothing"))
+    assert main(["build", "--seed", "x", "--data", str(tidy_csv)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and "model_card.json" in err and "Traceback" not in err
+
+
+@pytest.fixture
+def trained():
+    if not (models_dir() / "model_card.json").is_file():
+        pytest.skip(MODEL_REASON)
+
+
+@pytest.mark.real_data
+@pytest.mark.slow
+def test_cli_build_and_reorder_on_real_catalog(real_csv, trained, tmp_path, capsys):
+    out = tmp_path / "pl.json"
+    code = main(["build", "--seed", "Ed Sheeran - Shape of You", "--seed", "Dua Lipa - New Rules",
+                 "--length", "12", "--search", "beam", "--format", "json", "--out", str(out), "--data", str(real_csv)])
+    assert code == 0, capsys.readouterr().err
+    doc = json.loads(out.read_text())
+    rows = doc["playlist"]
+    assert len(rows) == 12 and rows[0]["artist"] == "Ed Sheeran" and rows[1]["artist"] == "Dua Lipa"
+    assert rows[1]["loss"] is None and all(r["loss"] is not None for r in rows[2:])
+    assert len({(r["artist"], r["track_name"]) for r in rows}) == 12
+    ids = tmp_path / "ids.txt"
+    ids.write_text("\n".join(r["track_id"] for r in rows[::-1]) + "\n")
+    assert main(["reorder", str(ids), "--format", "csv", "--data", str(real_csv)]) == 0
+    text = capsys.readouterr().out.splitlines()
+    assert len(text) == 13 and rows[-1]["track_id"] in text[1]  # first song kept
+    assert main(["build", "--seed", "qqqq zzzz xxxx", "--data", str(real_csv)]) == 2
+    assert "error:" in capsys.readouterr().err

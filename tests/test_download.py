@@ -1,0 +1,102 @@
+"""disco.download against a local HTTP server: good, truncated and wrong-checksum responses."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import threading
+from contextlib import contextmanager
+
+import pytest
+
+from disco.download import copy_file, download
+from disco.errors import DownloadError
+
+BODY = b"track_id,danceability\n" + b"".join(b"T%05d,0.5\n" % i for i in range(5000))
+SHA = hashlib.sha256(BODY).hexdigest()
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    routes: dict = {}
+
+    def do_GET(self):  # noqa: N802
+        body, length, status = self.routes.get(self.path, (b"not found", None, 404))
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body) if length is None else length))
+        self.end_headers()
+        self.wfile.write(body)
+        self.wfile.flush()
+        self.close_connection = True
+
+    def log_message(self, *args):  # keep test output quiet
+        pass
+
+
+@contextmanager
+def serve(routes: dict):
+    """An HTTP server on 127.0.0.1 for ``routes``: path -> (body, Content-Length or None, status)."""
+    handler = type("Handler", (_Handler,), {"routes": routes})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+ROUTES = {"/good.csv": (BODY, None, 200),
+          "/truncated.csv": (BODY[: len(BODY) // 2], len(BODY), 200),
+          "/wrong.csv": (BODY.replace(b"0.5", b"0.6"), None, 200)}
+
+
+@pytest.fixture(scope="module")
+def server():
+    with serve(ROUTES) as url:
+        yield url
+
+
+def _leftovers(folder):
+    return [p.name for p in folder.iterdir() if p.name.endswith(".part")]
+
+
+def test_good_download(server, tmp_path):
+    dest = tmp_path / "sub" / "songs.csv"
+    assert download(f"{server}/good.csv", dest, sha256=SHA, progress=False) == SHA
+    assert dest.read_bytes() == BODY and _leftovers(dest.parent) == []
+
+
+def test_truncated_download_leaves_no_file(server, tmp_path):
+    dest = tmp_path / "songs.csv"
+    with pytest.raises(DownloadError, match="cut short|interrupted"):
+        download(f"{server}/truncated.csv", dest, sha256=None, progress=False)
+    assert not dest.exists() and _leftovers(tmp_path) == []
+
+
+def test_wrong_checksum_keeps_previous_copy(server, tmp_path):
+    dest = tmp_path / "songs.csv"
+    dest.write_bytes(b"previous")
+    with pytest.raises(DownloadError, match="checksum"):
+        download(f"{server}/wrong.csv", dest, sha256=SHA, progress=False)
+    assert dest.read_bytes() == b"previous" and _leftovers(tmp_path) == []
+
+
+def test_http_error_and_unreachable(server, tmp_path):
+    with pytest.raises(DownloadError, match="404"):
+        download(f"{server}/missing.csv", tmp_path / "x.csv", progress=False)
+    with serve({}) as url:
+        closed = url
+    with pytest.raises(DownloadError, match="cannot reach"):
+        download(f"{closed}/good.csv", tmp_path / "x.csv", timeout=2, progress=False)
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_copy_file(tmp_path):
+    src = tmp_path / "a.csv"
+    src.write_bytes(BODY)
+    assert copy_file(src, tmp_path / "out" / "b.csv", sha256=SHA) == SHA
+    assert (tmp_path / "out" / "b.csv").read_bytes() == BODY
+    with pytest.raises(DownloadError, match="checksum"):
+        copy_file(src, tmp_path / "c.csv", sha256="0" * 64)
+    assert not (tmp_path / "c.csv").exists()

@@ -1,0 +1,211 @@
+"""The evaluation pipeline: negatives, the loss it ranks by, orders, the JSON it writes, the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from disco import cli, evaluation, metrics
+from disco.catalog import load_catalog
+from disco.engine import Weights, evaluate_sequence
+from disco.features import FeatureSpace
+from disco.interfaces import SongArrays
+
+
+class MeanPredictor:
+    """Predicts the mean ``z`` of the songs so far (the strong baseline): a real, deterministic Predictor."""
+
+    def initial_state(self, batch: int = 1):
+        return (np.zeros((batch, 8)), np.zeros((batch, 1)))
+
+    def step(self, state, x):
+        total, count = state[0] + np.asarray(x, dtype=np.float64)[:, 1:], state[1] + 1
+        return (total, count), total / count
+
+
+@pytest.fixture
+def made_up(tidy_csv):
+    catalog = load_catalog(tidy_csv, cache=False)
+    arrays = FeatureSpace().fit(catalog.songs).song_arrays(catalog.songs)
+    test_ids = sorted(catalog.playlists)[:5]
+    return catalog, arrays, test_ids
+
+
+QUICK = evaluation.EvalSettings.for_run(seed=0, quick=True)
+
+
+def test_negatives_never_include_the_playlists_own_songs():
+    rng = np.random.default_rng(0)
+    pool = np.arange(300)
+    own = np.array([3, 50, 51, 52, 299, 7])
+    neg = evaluation.draw_negatives(rng, pool, own, n_rows=200, n=99)
+    assert neg.shape == (200, 99)
+    assert not np.isin(neg, own).any()
+    assert all(len(np.unique(r)) == 99 for r in neg)  # distinct within a row
+    assert np.isin(neg, pool).all()
+    again = evaluation.draw_negatives(np.random.default_rng(0), pool, own, n_rows=200, n=99)
+    np.testing.assert_array_equal(neg, again)
+
+
+def test_negatives_too_few_songs_is_an_error():
+    with pytest.raises(ValueError, match="only 2 songs"):
+        evaluation.draw_negatives(np.random.default_rng(0), np.arange(5), np.arange(3), 1, 4)
+
+
+def test_candidate_losses_match_the_engine(made_up):
+    _, arrays, _ = made_up
+    order = np.array([4, 17, 9, 30, 2])
+    w = Weights(flow=1.0, sweetness=0.7, smoothness=1.5, spicy=1.2)
+    pl = evaluate_sequence(order, 1, arrays=arrays, predictor=MeanPredictor(), weights=w)
+    # the prediction after the first i songs is their mean z
+    z = np.asarray(arrays.z, dtype=np.float64)
+    for i in range(1, len(order)):
+        y = z[order[:i]].mean(axis=0)[None, :]
+        got = evaluation.candidate_losses(y, order[i - 1 : i], order[None, i : i + 1], arrays, w)
+        assert got[0, 0] == pytest.approx(pl.loss[i], rel=1e-6)
+
+
+def test_playlist_indices_dedupes_and_reports_missing():
+    playlists = {"a": ["x", "y", "x", "z"], "b": ["z"]}
+    lookup = {"x": 0, "y": 1, "z": 2}
+    found, missing = evaluation.playlist_indices(playlists, lambda ids: np.array([lookup[i] for i in ids]),
+                                                 ["a", "nope"])
+    np.testing.assert_array_equal(found["a"], [0, 1, 2])
+    assert missing == ["nope"]
+
+
+def test_orders_are_permutations_from_the_human_first_song(made_up):
+    catalog, arrays, test_ids = made_up
+    p = catalog.index_of(catalog.playlists[test_ids[0]])
+    orders = evaluation._orders_for(p, arrays, MeanPredictor(), QUICK, np.random.default_rng(0), Weights(),
+                                    evaluation.ORDERING_METHODS)
+    assert set(orders) == set(evaluation.ORDERING_METHODS)
+    for name, o in orders.items():
+        assert o[0] == p[0], name
+        assert sorted(o.tolist()) == sorted(p.tolist()), name
+    np.testing.assert_array_equal(orders["human"], p)
+
+
+@pytest.mark.slow
+def test_quick_evaluation_has_every_key_and_sane_values(made_up):
+    catalog, arrays, test_ids = made_up
+    card = {"test": {"mae": {"network": 0.6, "global_mean": 0.8, "last_song": 0.85, "playlist_mean": 0.65},
+                     "mad": 0.85}, "chosen": "gru"}
+    res = evaluation.evaluate(catalog, arrays, MeanPredictor(), test_ids + ["not-a-playlist"], card=card,
+                              settings=QUICK)
+    assert set(res["retrieval"]) == set(evaluation.RETRIEVAL_METHODS)
+    assert set(res["ordering"]) == set(evaluation.ORDERING_METHODS)
+    for row in res["retrieval"].values():
+        assert set(row) >= {"hit_at_10", "mrr", "r_precision"}
+        assert 0 <= row["hit_at_10"] <= 1 and 0 < row["mrr"] <= 1 and 0 <= row["r_precision"] <= 1
+    for row in res["ordering"].values():
+        assert set(row) >= {"camelot_rate", "tempo_rate", "feature_step", "energy_change", "total_loss"}
+        assert 0 <= row["camelot_rate"] <= 1 and 0 <= row["tempo_rate"] <= 1
+    # beam search keeps the better of beam and greedy: never a higher loss, playlist by playlist
+    assert res["ordering"]["disco_beam"]["total_loss"] <= res["ordering"]["disco_greedy"]["total_loss"] + 1e-9
+    sliders = {r["slider"] for r in res["sensitivity"]}
+    assert sliders == set(evaluation.SLIDERS)
+    assert res["prediction"]["mae_over_mad"]["network"] == pytest.approx(0.6 / 0.85)
+    assert res["settings"]["test_playlists"] == 5 and res["settings"]["test_playlists_missing"] == 1
+    assert res["runtime_s"] >= 0
+    # the human order's numbers are those of the playlists as listed
+    sums = [metrics.transition_counts(arrays.key[p], arrays.mode[p], arrays.tempo[p], arrays.z[p],
+                                      catalog.songs["energy"].to_numpy()[p])
+            for p in (catalog.index_of(catalog.playlists[i]) for i in test_ids)]
+    moves = sum(s["moves"] for s in sums)
+    assert res["ordering"]["human"]["camelot_rate"] == pytest.approx(sum(s["camelot"] for s in sums) / moves)
+    assert res["ordering"]["human"]["feature_step"] == pytest.approx(sum(s["feature_step"] for s in sums) / moves)
+    # deterministic with a seed
+    again = evaluation.evaluate(catalog, arrays, MeanPredictor(), test_ids, card=card, settings=QUICK)
+    assert again["retrieval"] == res["retrieval"] and again["ordering"] == res["ordering"]
+
+
+def test_popularity_finds_popular_targets(made_up):
+    # one test playlist whose songs are the only popular ones: popularity ranks its true next song first
+    catalog, arrays, test_ids = made_up
+    own = catalog.index_of(catalog.playlists[test_ids[0]])
+    pop = np.zeros(len(catalog))
+    pop[own] = 50 + np.arange(len(own))  # distinct: no ties
+    catalog.songs["popularity"] = pop
+    res = evaluation.evaluate(catalog, arrays, MeanPredictor(), test_ids[:1], settings=QUICK,
+                              sections=("retrieval",))
+    assert res["retrieval"]["popularity"]["hit_at_10"] == 1.0
+    assert res["retrieval"]["popularity"]["mrr"] == 1.0
+    assert res["retrieval"]["popularity"]["r_precision"] == 1.0
+    assert res["retrieval_info"]["transitions"] == len(own) - 1
+
+
+def test_report_and_json_round_trip(made_up, tmp_path):
+    catalog, arrays, test_ids = made_up
+    res = evaluation.evaluate(catalog, arrays, MeanPredictor(), test_ids, settings=QUICK)
+    text = evaluation.format_report(res)
+    for name in evaluation.RETRIEVAL_METHODS + evaluation.ORDERING_METHODS:
+        assert name in text
+    path = evaluation.save_result(res, tmp_path / "sub" / "e.json")
+    back = json.loads(path.read_text())
+    assert back["ordering"]["human"]["camelot_rate"] == pytest.approx(res["ordering"]["human"]["camelot_rate"])
+
+
+def test_cli_quick_writes_json(made_up, tmp_path, monkeypatch, capsys):
+    catalog, arrays, test_ids = made_up
+    from disco.commands import evaluate as command
+
+    monkeypatch.setattr(command, "load_inputs", lambda: (catalog, arrays, MeanPredictor(), test_ids, {}))
+    out = tmp_path / "out.json"
+    assert cli.main(["evaluate", "--quick", "--no-progress", "--json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert {"retrieval", "ordering", "sensitivity", "prediction", "settings", "runtime_s"} <= set(data)
+    assert data["settings"]["quick"] is True
+    assert "hit@10" in capsys.readouterr().out
+
+
+def test_cli_without_a_model_is_one_clear_error(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DISCO_MODELS_DIR", str(tmp_path / "empty"))
+    assert cli.main(["evaluate", "--quick", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and "python -m disco train" in err and "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_quick_evaluation_on_real_data(real_csv):
+    from disco import config
+    from disco.flow import FlowModel
+
+    if not (config.models_dir() / "model_card.json").is_file():
+        pytest.skip("no trained model in models/: run `python -m disco train`")
+    model = FlowModel.load()
+    catalog = load_catalog(real_csv)
+    arrays: SongArrays = model.song_arrays(catalog)
+    res = evaluation.evaluate(catalog, arrays, model.stepper, model.card["split_playlists"]["test"],
+                              card=model.card, settings=QUICK, sections=("retrieval", "ordering"))
+    assert res["settings"]["test_playlists_missing"] == 0
+    # ranking by anything sensible beats chance on real playlists (genre-coherent)
+    assert res["retrieval"]["nearest_neighbour"]["mrr"] > res["retrieval"]["random"]["mrr"]
+    assert res["ordering"]["camelot_bpm"]["camelot_rate"] > res["ordering"]["random"]["camelot_rate"]
+
+
+@pytest.mark.slow
+def test_evaluate_page_shows_saved_results(made_up, tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    catalog, arrays, test_ids = made_up
+    res = evaluation.evaluate(catalog, arrays, MeanPredictor(), test_ids, settings=QUICK)
+    evaluation.save_result(res, tmp_path / "evaluation.json")
+    monkeypatch.setenv("DISCO_MODELS_DIR", str(tmp_path))
+    at = AppTest.from_file("../pages/evaluate.py", default_timeout=60).run()
+    assert not at.exception and not at.error
+    heads = [s.value for s in at.subheader]
+    assert any("retrieval" in h for h in heads) and any("slider" in h for h in heads)
+    shown = at.dataframe[0].value  # retrieval table: one row per method
+    assert set(evaluation.RETRIEVAL_METHODS) <= set(shown.index if hasattr(shown, "index") else [])
+
+
+def test_evaluate_page_without_results_says_how_to_make_them(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("DISCO_MODELS_DIR", str(tmp_path))
+    at = AppTest.from_file("../pages/evaluate.py", default_timeout=60).run()
+    assert not at.exception
+    assert any("python -m disco evaluate" in w.value for w in at.warning)
