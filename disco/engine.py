@@ -122,33 +122,38 @@ class _Scorer:
         self.pos = self.pos_all[pool]
         self.table = (theory.keysim_table() * weights.sweetness).astype(np.float32)
 
-    def scores(self, last: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """(B, P) float32 losses of every pool song after songs ``last`` (B,) with predictions ``y`` (B, 8)."""
+    def scores(self, last: np.ndarray, y: np.ndarray, cols: np.ndarray | None = None,
+               return_dist: bool = False):
+        """(B, P) float32 losses of every pool song (or of pool positions ``cols``) after songs ``last`` (B,)
+        with predictions ``y`` (B, 8); with ``return_dist`` also the (B, P) distances."""
         w = self.w
         last = np.asarray(last)
+        E9, cs, pos = (self.E9, self.cs, self.pos) if cols is None else (self.E9[:, cols], self.cs[:, cols],
+                                                                          self.pos[cols])
         a = w.spicy * np.asarray(y, dtype=np.float64)
         B = len(a)
         coef = np.empty((B, 9), dtype=np.float32)
         coef[:, :8] = -2.0 * a
         coef[:, 8] = 1.0
-        d = coef @ self.E9
+        d = coef @ E9
         d += (a * a).sum(1).astype(np.float32)[:, None]
         np.maximum(d, 0.0, out=d)
         np.sqrt(d, out=d)
+        dist = d.copy() if return_dist else None
         if w.flow != 1.0:
             d *= np.float32(w.flow)
         key_rows = self.table[self.pos_all[last]]  # (B, 13)
         tempo = (w.smoothness * self.cs_all[last]).astype(np.float32)  # (B, 2)
         if B == 1:
-            d[0] -= key_rows[0][self.pos]
+            d[0] -= key_rows[0][pos]
             if w.smoothness:
-                d[0] -= tempo[0, 0] * self.cs[0]
-                d[0] -= tempo[0, 1] * self.cs[1]
+                d[0] -= tempo[0, 0] * cs[0]
+                d[0] -= tempo[0, 1] * cs[1]
         else:
-            d -= np.take(key_rows, self.pos, axis=1)
+            d -= np.take(key_rows, pos, axis=1)
             if w.smoothness:
-                d -= tempo @ self.cs
-        return d
+                d -= tempo @ cs
+        return (d, dist) if return_dist else d
 
 
 def _blas_single_thread():
@@ -167,6 +172,15 @@ def _blas_single_thread():
 def _step(predictor: Predictor, state: State, x: np.ndarray) -> tuple[State, np.ndarray]:
     state, y = predictor.step(state, np.asarray(x, dtype=np.float32))
     return tuple(state), np.asarray(y)
+
+
+def _inputs(arrays: SongArrays, idx) -> np.ndarray:
+    """(k, 9) network inputs (mode, z) of songs ``idx``, without building ``arrays.x`` for every song."""
+    idx = np.atleast_1d(np.asarray(idx, dtype=np.int64))
+    x = np.empty((len(idx), 9), dtype=np.float32)
+    x[:, 0] = np.asarray(arrays.mode)[idx]
+    x[:, 1:] = np.asarray(arrays.z)[idx]
+    return x
 
 
 def _take_state(state: State, rows: np.ndarray) -> State:
@@ -209,8 +223,7 @@ def evaluate_sequence(indices: Sequence[int], n_seeds: int, *, arrays: SongArray
     dist, ks, ts, loss = (np.full(L, np.nan) for _ in range(4))
     state = predictor.initial_state(1)
     if L > n_seeds:
-        x = np.concatenate([np.asarray(arrays.mode)[idx, None].astype(np.float32),
-                            np.asarray(arrays.z, dtype=np.float32)[idx]], axis=1)
+        x = _inputs(arrays, idx)
         ys = []
         for i in range(L - 1):
             state, y = _step(predictor, state, x[i][None, :])
@@ -219,7 +232,7 @@ def evaluate_sequence(indices: Sequence[int], n_seeds: int, *, arrays: SongArray
         s, c = idx[t - 1], idx[t]
         a = weights.spicy * np.asarray(ys, dtype=np.float64)[t - 1]
         predicted[t] = a
-        dist[t] = np.sqrt(((a - np.asarray(arrays.z, dtype=np.float64)[c]) ** 2).sum(axis=1))
+        dist[t] = np.sqrt(((a - np.asarray(arrays.z)[c].astype(np.float64)) ** 2).sum(axis=1))
         ks[t] = theory.key_similarity(arrays.key[s], arrays.mode[s], arrays.key[c], arrays.mode[c])
         ts[t] = theory.tempo_similarity(arrays.tempo[s], arrays.tempo[c])
     loss = weights.flow * dist - weights.sweetness * ks - weights.smoothness * ts
@@ -233,17 +246,19 @@ def sequence_losses(orders: np.ndarray, *, arrays: SongArrays, predictor: Predic
     of the transitions into positions ``n_fixed..L-1`` (the predictor runs batched over the S orders)."""
     orders = np.atleast_2d(np.asarray(orders, dtype=np.int64))
     S, L = orders.shape
-    x = arrays.x
-    z = np.asarray(arrays.z, dtype=np.float64)
+    songs, local = np.unique(orders, return_inverse=True)
+    local = local.reshape(S, L)
+    x = _inputs(arrays, songs)  # inputs of the songs in the orders only
+    z = np.asarray(arrays.z)
     total = np.zeros(S)
     state = predictor.initial_state(S)
     for i in range(L - 1):
-        state, y = _step(predictor, state, x[orders[:, i]])
+        state, y = _step(predictor, state, x[local[:, i]])
         if i + 1 < max(1, n_fixed):
             continue
         s, c = orders[:, i], orders[:, i + 1]
         a = weights.spicy * np.asarray(y, dtype=np.float64)
-        d = np.sqrt(((a - z[c]) ** 2).sum(axis=1))
+        d = np.sqrt(((a - z[c].astype(np.float64)) ** 2).sum(axis=1))
         ks = theory.key_similarity(arrays.key[s], arrays.mode[s], arrays.key[c], arrays.mode[c])
         ts = theory.tempo_similarity(arrays.tempo[s], arrays.tempo[c])
         total += weights.flow * d - weights.sweetness * ks - weights.smoothness * ts
@@ -251,11 +266,10 @@ def sequence_losses(orders: np.ndarray, *, arrays: SongArrays, predictor: Predic
 
 
 def _greedy_path(seeds, pool, n_add, scorer: _Scorer, arrays: SongArrays, predictor: Predictor) -> list[int]:
-    x = arrays.x
     state = predictor.initial_state(1)
     y = None
     for s in seeds:
-        state, y = _step(predictor, state, x[s][None, :])
+        state, y = _step(predictor, state, _inputs(arrays, s))
     used: list[int] = []
     last = int(seeds[-1])
     chosen: list[int] = []
@@ -266,7 +280,7 @@ def _greedy_path(seeds, pool, n_add, scorer: _Scorer, arrays: SongArrays, predic
         used.append(j)
         last = int(pool[j])
         chosen.append(last)
-        state, y = _step(predictor, state, x[last][None, :])
+        state, y = _step(predictor, state, _inputs(arrays, last))
     return chosen
 
 
@@ -286,18 +300,48 @@ def _top_k(flat: np.ndarray, k: int, bound_row: np.ndarray) -> np.ndarray:
     return cand[:k]
 
 
+def _prune(scorer: _Scorer, last, y, off, used, blocked, width) -> np.ndarray | None:
+    """Pool positions (sorted) that can still enter the next beam; None to score them all.
+
+    Exact bound: with ``r`` the best beam and ``tau`` the ``width``-th best total among its own extensions,
+    beam ``b`` can only add ``c`` if ``off_b + flow * d_bc - sweetness - smoothness <= tau`` (key and tempo
+    similarity are at most 1), and ``d_bc >= d_rc - ||a_b - a_r||`` (triangle inequality on the scaled
+    predictions ``a``). Beams share most of their history, so few candidates survive.
+    """
+    w = scorer.w
+    if w.flow < 1e-6:  # the bound divides by flow
+        return None
+    r = int(np.argmin(off))
+    loss_r, d_r = scorer.scores(last[r:r + 1], y[r:r + 1], return_dist=True)
+    loss_r, d_r = loss_r[0], d_r[0]
+    if used.shape[1]:
+        loss_r[used[r]] = np.inf
+    if blocked is not None:
+        loss_r[blocked[r]] = np.inf
+    finite = loss_r[np.isfinite(loss_r)]
+    if len(finite) < width:
+        return None
+    tau = float(np.partition(finite, width - 1)[width - 1])
+    a = w.spicy * np.asarray(y, dtype=np.float64)
+    delta = np.sqrt(((a - a[r]) ** 2).sum(axis=1))
+    slack = 1e-4 * (1.0 + abs(tau) + w.sweetness + w.smoothness)  # float32 rounding of the losses
+    reach = (tau - off.astype(np.float64) + w.sweetness + w.smoothness + slack) / w.flow + delta
+    radius = float(reach.max()) + 1e-2  # float32 rounding of the distances
+    cols = np.flatnonzero(d_r <= radius)
+    return cols if 0 < len(cols) < 0.5 * len(d_r) else None
+
+
 def _beam_paths(starts, pool, n_add, width, scorer: _Scorer, arrays: SongArrays,
                 predictor: Predictor) -> tuple[int, list[int]]:
     """Beam search over the summed loss from one or more equal-length prefixes ``starts`` (B0, m); pool songs
     in a beam's prefix are unusable in that beam. Returns (row of the best prefix, its added songs)."""
-    x = arrays.x
     P = len(pool)
     prefix = np.asarray(starts, dtype=np.int64)
     B0 = len(prefix)
     state = predictor.initial_state(B0)
     y = None
     for i in range(prefix.shape[1]):
-        state, y = _step(predictor, state, x[prefix[:, i]])
+        state, y = _step(predictor, state, _inputs(arrays, prefix[:, i]))
     # prefix songs that are also pool songs (reorder with a free start) are blocked per beam
     in_pool = np.isin(pool, prefix)
     blocked = (pool[None, :] == prefix[:, :, None]).any(axis=1) if in_pool.any() else None
@@ -307,27 +351,38 @@ def _beam_paths(starts, pool, n_add, width, scorer: _Scorer, arrays: SongArrays,
     parents: list[np.ndarray] = []
     picks: list[np.ndarray] = []
     for _ in range(n_add):
-        loss = scorer.scores(last, y)
         B = len(last)
+        off = (cum - cum.min()).astype(np.float32)
+        cols = _prune(scorer, last, y, off, used, blocked, width) if B > 1 else None
+        loss = scorer.scores(last, y, cols)
+        C = loss.shape[1]
         if used.shape[1]:
-            loss[np.arange(B)[:, None], used] = np.inf
+            if cols is None:
+                loss[np.arange(B)[:, None], used] = np.inf
+            else:
+                at = np.searchsorted(cols, used)
+                hit = cols[np.minimum(at, C - 1)] == used
+                rows = np.broadcast_to(np.arange(B)[:, None], used.shape)
+                loss[rows[hit], at[hit]] = np.inf
         if blocked is not None:
-            loss[blocked] = np.inf
+            loss[blocked if cols is None else blocked[:, cols]] = np.inf
         # offsets relative to the best beam keep width 1 bit-identical to greedy
-        loss += (cum - cum.min()).astype(np.float32)[:, None]
+        loss += off[:, None]
         flat = loss.ravel()
         k = min(width, int(np.isfinite(flat).sum()))
         if k == 0:
             break
         cand = _top_k(flat, k, loss[int(np.argmin(cum))])
-        b, j = np.divmod(cand, P)
+        b, j = np.divmod(cand, C)
+        if cols is not None:
+            j = cols[j]
         parents.append(b)
         picks.append(j)
         cum = cum.min() + flat[cand].astype(np.float64)
         used = np.concatenate([used[b], j[:, None]], axis=1)
         blocked = None if blocked is None else blocked[b]
         last = pool[j]
-        state, y = _step(predictor, _take_state(state, b), x[last])
+        state, y = _step(predictor, _take_state(state, b), _inputs(arrays, last))
     path_j: list[int] = []
     r = 0  # candidates are sorted, so row 0 is the best beam
     for t in range(len(picks) - 1, -1, -1):

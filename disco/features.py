@@ -17,6 +17,7 @@ from disco.interfaces import SongArrays
 from disco.schema import ABSTRACT_FEATURES
 
 _FORMAT = "disco-feature-space-1"
+_EPS = 1e-6  # beyond the transform's range the inverse saturates near its bound instead of dividing by 0
 
 
 def _features_matrix(songs: pd.DataFrame) -> np.ndarray:
@@ -44,7 +45,7 @@ def yeo_johnson(x: np.ndarray, lambdas: np.ndarray) -> np.ndarray:
 
 
 def inverse_yeo_johnson(y: np.ndarray, lambdas: np.ndarray) -> np.ndarray:
-    """Inverse of :func:`yeo_johnson`; values beyond the transform's range are clipped to its bound."""
+    """Inverse of :func:`yeo_johnson`; values beyond the transform's range saturate near its bound."""
     y = np.asarray(y, dtype=np.float64)
     out = np.empty_like(y)
     pos = y >= 0
@@ -53,11 +54,11 @@ def inverse_yeo_johnson(y: np.ndarray, lambdas: np.ndarray) -> np.ndarray:
         if abs(lam) < 1e-12:
             out[pos[:, j], j] = np.expm1(yp)
         else:
-            out[pos[:, j], j] = np.power(np.maximum(yp * lam + 1, 0), 1 / lam) - 1
+            out[pos[:, j], j] = np.power(np.maximum(yp * lam + 1, _EPS), 1 / lam) - 1
         if abs(lam - 2) < 1e-12:
             out[~pos[:, j], j] = -np.expm1(-yn)
         else:
-            out[~pos[:, j], j] = 1 - np.power(np.maximum(-(2 - lam) * yn + 1, 0), 1 / (2 - lam))
+            out[~pos[:, j], j] = 1 - np.power(np.maximum(-(2 - lam) * yn + 1, _EPS), 1 / (2 - lam))
     return out
 
 
@@ -131,6 +132,9 @@ class FeatureSpace:
             key=songs["key"].to_numpy(dtype=np.int8),
             tempo=songs["tempo"].to_numpy(dtype=np.float32),
             pca=self.project(z),
+            energy=songs["energy"].to_numpy(dtype=np.float32),
+            valence=songs["valence"].to_numpy(dtype=np.float32),
+            artist=_artist_codes(songs),
         )
 
     # -- persistence -----------------------------------------------------------------------------
@@ -172,3 +176,12 @@ class FeatureSpace:
         fs.pca_mean_, fs.pca_components_ = params["pca_mean"], params["pca_components"]
         fs.n_fit_songs_ = int(meta.get("n_fit_songs", 0))
         return fs
+
+
+def _artist_codes(songs: pd.DataFrame) -> np.ndarray:
+    """Artist names -> int32 codes (-1 = unknown), for the no-repeat-artist rule."""
+    if "artist" not in songs.columns:
+        return np.full(len(songs), -1, dtype=np.int32)
+    names = songs["artist"].astype("string").fillna("").str.strip().str.casefold()
+    codes, _ = pd.factorize(names.where(names != "", None))
+    return codes.astype(np.int32)

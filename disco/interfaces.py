@@ -22,6 +22,7 @@ class SongArrays:
     z: (n, 8) transformed abstract features (``schema.ABSTRACT_FEATURES`` order, Yeo-Johnson + scaled).
     mode: (n,) 1 major, 0 minor.  key: (n,) pitch class 0..11, -1 = no key.  tempo: (n,) BPM > 0.
     pca: (n, 3) PCA of ``z`` for the 3D trajectory.
+    Optional, for DJ rules and energy arcs: energy, valence (n,) raw 0..1; artist (n,) int codes, -1 = unknown.
     """
 
     z: np.ndarray
@@ -29,6 +30,9 @@ class SongArrays:
     key: np.ndarray
     tempo: np.ndarray
     pca: np.ndarray
+    energy: np.ndarray | None = None
+    valence: np.ndarray | None = None
+    artist: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.z)

@@ -22,6 +22,9 @@ from disco.interfaces import Predictor, SongArrays
 MAX_EXACT = 10  # songs; 9! = 362,880 orders with a fixed first song
 _BATCH = 4096
 MULTI_START_MAX = 30  # songs: up to this size, local search starts from every initial order
+KICK_MAX = 16  # songs: up to this size, also iterated local search with KICKS random kicks
+KICKS = 12
+LOCAL_SEARCH_MAX = 100  # songs: beyond, a local-search pass (O(n^3) network steps) is too slow
 
 
 def reorder_songs(indices: Sequence[int], arrays: SongArrays, predictor: Predictor, weights: Weights = Weights(),
@@ -53,7 +56,7 @@ def reorder_songs(indices: Sequence[int], arrays: SongArrays, predictor: Predict
     with _blas_single_thread():
         starts = _initial_orders(idx, arrays, predictor, weights, keep_first, search, int(beam_width))
         totals = sequence_losses(np.stack(starts), arrays=arrays, predictor=predictor, weights=weights)
-        if improve and n >= 3:
+        if improve and 3 <= n <= LOCAL_SEARCH_MAX:
             # local search from each start (the search's result, greedy, the given order) when cheap
             tries = starts if n <= MULTI_START_MAX else starts[:1]
             found = [local_search(o, arrays, predictor, weights, keep_first, max_passes) for o in tries]
@@ -61,9 +64,15 @@ def reorder_songs(indices: Sequence[int], arrays: SongArrays, predictor: Predict
                                      weights=weights)
             best = int(np.argmin(totals))
             order, passes = found[best]
+            if n <= KICK_MAX:
+                order, kicked = _kicks(order, float(totals[best]), arrays, predictor, weights, keep_first,
+                                       max_passes)
+                passes += kicked
         else:
             order, passes = starts[int(np.argmin(totals))], 0
         settings["improvement_passes"] = passes
+        if improve and n > LOCAL_SEARCH_MAX:
+            settings["improve_skipped"] = f"{n} songs > {LOCAL_SEARCH_MAX}: beam search only"
     out = evaluate_sequence(order, 1, arrays=arrays, predictor=predictor, weights=weights)
     out.settings = settings
     return out
@@ -86,6 +95,27 @@ def _initial_orders(idx, arrays, predictor, weights, keep_first, search, beam_wi
         orders.append(np.concatenate([starts[row], path]).astype(np.int64))
     orders.append(idx.copy())
     return orders
+
+
+def _kicks(order, best, arrays, predictor, weights, keep_first, max_passes, n_kicks: int = KICKS,
+           seed: int = 0) -> tuple[np.ndarray, int]:
+    """Iterated local search: perturb the best order (a double bridge: three cut points, middle blocks
+    swapped), re-run local search, keep it if better. Seeded, so deterministic."""
+    rng = np.random.default_rng(seed)
+    lo = 1 if keep_first else 0
+    n = len(order)
+    improved = 0
+    if n - lo < 4:
+        return order, 0
+    for _ in range(n_kicks):
+        a, b, c = np.sort(rng.choice(np.arange(lo + 1, n), 3, replace=False))
+        kicked = np.concatenate([order[:a], order[b:c], order[a:b], order[c:]])
+        cand, _ = local_search(kicked, arrays, predictor, weights, keep_first, max_passes)
+        total = float(sequence_losses(cand[None], arrays=arrays, predictor=predictor, weights=weights)[0])
+        if total < best - 1e-9:
+            order, best = cand, total
+            improved += 1
+    return order, improved
 
 
 def _neighbours(order: np.ndarray, lo: int) -> np.ndarray:

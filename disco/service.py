@@ -136,7 +136,9 @@ class Disco:
             raise SeedError(f"no song matches {text!r} well; closest: {closest}")
         same_score = hits[hits["score"] == top["score"]]
         if same_score["key"].nunique() > 1:
-            raise SeedError(f"{text!r} matches {same_score['key'].nunique()} songs equally well: {closest}; "
+            count = same_score["key"].nunique()
+            many = f"{count}+" if len(same_score) == len(hits) else str(count)
+            raise SeedError(f"{text!r} matches {many} songs equally well: {closest}; "
                             "give 'artist - title' exactly or a Spotify track id")
         return self._most_popular(same_score["index"].tolist())
 

@@ -245,6 +245,14 @@ def seed_label(catalog, i: int) -> str:
     return f"{catalog.label(i)} ({genre})" if genre else catalog.label(i)
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$])")
+
+
+def md_escape(text: str) -> str:
+    """``text`` shown literally in ``st.markdown`` (song titles hold ``*``, ``_``, ``#``...)."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
 def _add_seed(catalog) -> None:
     picked = st.session_state.get("seed_match")
     seeds = st.session_state.setdefault(SEEDS_KEY, [])
@@ -280,7 +288,7 @@ def seed_picker(catalog) -> list[int]:
         st.markdown("**Seeds** (in order):")
         for n, i in enumerate(seeds, start=1):
             c1, c2 = st.columns([12, 1], vertical_alignment="center")
-            c1.markdown(f"{n}. {seed_label(catalog, i)}")
+            c1.markdown(f"**{n}.** {md_escape(seed_label(catalog, i))}")
             c2.button("✕", key=f"remove_seed_{i}", on_click=_remove_seed, args=(i,), help="Remove this seed")
     return list(seeds)
 
@@ -397,6 +405,7 @@ def background(disco) -> np.ndarray:
 
 
 # -- showing a playlist -------------------------------------------------------------------------------------
+VIEW_TABS = {"Key moves": "key", "Tempo moves": "tempo", "Energy & valence": "energy", "Loss terms": "loss"}
 TABLE_COLUMNS = {  # playlist_frame column -> shown header
     "position": "#", "artist": "artist", "track_name": "title", "camelot": "Camelot", "tempo": "BPM",
     "distance": "distance", "key_similarity": "key sim.", "tempo_similarity": "tempo sim.", "loss": "loss",
@@ -410,21 +419,26 @@ def playlist_table(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[cols].rename(columns=TABLE_COLUMNS)
 
 
-def figures(disco, playlist, with_background: bool = False) -> dict:
-    """The playlist's figures by name: trajectory, key, tempo, energy, loss."""
+FIGURES = ("trajectory", "key", "tempo", "energy", "loss")
+
+
+def figures(disco, playlist, names=FIGURES, with_background: bool = False) -> dict:
+    """The playlist's figures ``names`` (of :data:`FIGURES`) by name."""
     idx = np.asarray(playlist.indices, dtype=np.int64)
     songs = disco.catalog.songs.iloc[idx]
     labels = [disco.catalog.label(i) for i in idx]
     is_seed = np.arange(len(idx)) < playlist.n_seeds
     w = playlist.settings.get("weights", {}) if isinstance(playlist.settings, dict) else {}
-    return {
-        "trajectory": plots.trajectory_3d(np.asarray(disco.arrays.pca)[idx], labels, is_seed,
-                                          background=background(disco) if with_background else None),
-        "key": plots.key_view(songs["key"].to_numpy(), songs["mode"].to_numpy(), labels, is_seed),
-        "tempo": plots.tempo_view(songs["tempo"].to_numpy(), labels, is_seed),
-        "energy": plots.energy_arc(songs["energy"].to_numpy(), songs["valence"].to_numpy(), labels, is_seed),
-        "loss": plots.loss_bars(playlist.distance, playlist.key_similarity, playlist.tempo_similarity, w),
+    makers = {
+        "trajectory": lambda: plots.trajectory_3d(np.asarray(disco.arrays.pca)[idx], labels, is_seed,
+                                                  background=background(disco) if with_background else None),
+        "key": lambda: plots.key_view(songs["key"].to_numpy(), songs["mode"].to_numpy(), labels, is_seed),
+        "tempo": lambda: plots.tempo_view(songs["tempo"].to_numpy(), labels, is_seed),
+        "energy": lambda: plots.energy_arc(songs["energy"].to_numpy(), songs["valence"].to_numpy(), labels,
+                                           is_seed),
+        "loss": lambda: plots.loss_bars(playlist.distance, playlist.key_similarity, playlist.tempo_similarity, w),
     }
+    return {name: makers[name]() for name in names}
 
 
 def transition_counts(disco, indices) -> dict:
@@ -449,10 +463,11 @@ def show_playlist(disco, playlist, *, key: str, title: str = "") -> None:
     if playlist.message:
         st.warning(playlist.message)
     frame = export.playlist_frame(disco.catalog, playlist)
-    figs = figures(disco, playlist, with_background=st.session_state.get(f"{key}_background", False))
-    left, right = st.columns([5, 6])
+    with_bg = st.session_state.get(f"{key}_background", False)
+    left, right = st.columns([1, 1])
     with left:
-        st.dataframe(playlist_table(frame), hide_index=True, key=f"{key}_table", height=560,
+        st.dataframe(playlist_table(frame), hide_index=True, key=f"{key}_table",
+                     height=min(35 * (len(frame) + 1) + 3, 563),  # 35 px rows: no empty rows below
                      column_config={
                          "seed": st.column_config.CheckboxColumn("seed"),
                          "BPM": st.column_config.NumberColumn(format="%.0f"),
@@ -464,13 +479,15 @@ def show_playlist(disco, playlist, *, key: str, title: str = "") -> None:
         st.caption(f"total loss {playlist.total_loss:.2f} over {len(playlist) - playlist.n_seeds} chosen songs "
                    "(lower is better); seed rows have no transition scores.")
     with right:
-        st.plotly_chart(figs["trajectory"], key=f"{key}_trajectory")
+        st.plotly_chart(figures(disco, playlist, ["trajectory"], with_bg)["trajectory"], key=f"{key}_trajectory")
         st.toggle("Show the catalog around it", key=f"{key}_background",
                   help="Faint dots: a sample of the whole catalog in the same space.")
-    tabs = st.tabs(["Key moves", "Tempo moves", "Energy & valence", "Loss terms"])
-    for tab, name in zip(tabs, ["key", "tempo", "energy", "loss"]):
-        with tab:
-            st.plotly_chart(figs[name], key=f"{key}_{name}")
+    # Only the open tab's figure is sent: each Plotly chart costs the browser time to draw.
+    tabs = st.tabs(list(VIEW_TABS), key=f"{key}_views", on_change="rerun")
+    for tab, name in zip(tabs, VIEW_TABS.values()):
+        if tab.open:
+            with tab:
+                st.plotly_chart(figures(disco, playlist, [name])[name], key=f"{key}_{name}")
     download_buttons(disco, playlist, key=key, title=title)
 
 

@@ -137,7 +137,16 @@ def test_build_opens_on_a_playlist_from_the_most_popular_song(real_csv, models):
     assert len(trace(fig, "seeds").x) == 1
     assert frame["title"].iat[0] in line.text[0]
     names = {t.name.split(" (")[0] for f in figures(at) for t in f.data}
-    assert {"compatible move", "clash", "BPM", "tempo change", "energy", "valence"} <= names
+    assert {"compatible move", "clash"} <= names  # the open tab: key moves
+    for tab, expected in (("Tempo moves", {"BPM", "tempo change"}), ("Energy & valence", {"energy", "valence"}),
+                          ("Loss terms", {"flow x distance"})):
+        at.session_state["build_views"] = tab  # only the open tab's figure is sent
+        at.run()
+        assert_clean(at)
+        figs = figures(at)
+        assert len(figs) == 2
+        assert expected <= {t.name for t in figs[1].data}
+        assert len(figs[1].data[0].x) in (length, length - 1)  # per song (or per chosen song)
     assert [d.label for d in at.get("download_button")] == ["Download CSV", "Download JSON", "Download M3U"]
 
 
@@ -249,7 +258,7 @@ def test_reorder_rejects_junk_with_a_message(models, tmp_path, monkeypatch):
     at.text_area(key="reorder_ids").input("hello world, 0000000000000000000000").run()
     assert not at.exception
     assert "not Spotify track ids" in at.warning[0].value
-    assert at.error and "none of its 1 track ids" in at.error[0].value
+    assert at.error and "0000000000000000000000" in at.error[0].value  # names the id that matched nothing
 
 
 # -- Model ----------------------------------------------------------------------------------------------

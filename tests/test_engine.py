@@ -131,3 +131,25 @@ def test_evaluate_sequence_agrees_with_batched_losses():
     batched = sequence_losses(orders, arrays=ARRAYS, predictor=RNN, n_fixed=2)
     single = [evaluate_sequence(o, 2, arrays=ARRAYS, predictor=RNN).total_loss for o in orders]
     assert np.allclose(batched, single)
+
+
+def test_beam_pruning_is_exact(monkeypatch):
+    arrays = make_arrays(3000, seed=4)
+    seeds, pool = np.array([0, 1]), np.arange(2, 3000)
+    calls = []
+    real = engine._prune
+
+    def spy(*args):
+        out = real(*args)
+        calls.append(out is not None)
+        return out
+
+    monkeypatch.setattr(engine, "_prune", spy)
+    for w in (Weights(), Weights(flow=0.5, sweetness=2.0, smoothness=0.3, spicy=0.8)):
+        scorer = engine._Scorer(arrays, pool, w)
+        pruned = engine._beam_paths(seeds[None], pool, 20, 6, scorer, arrays, RunningMean())
+        monkeypatch.setattr(engine, "_prune", lambda *a: None)
+        full = engine._beam_paths(seeds[None], pool, 20, 6, scorer, arrays, RunningMean())
+        monkeypatch.setattr(engine, "_prune", spy)
+        assert pruned == full
+    assert any(calls)  # the pruned path was really taken

@@ -34,6 +34,8 @@ def register(subparsers) -> None:
     p.add_argument("--out", type=Path, default=None, help="output folder (default: models/ or $DISCO_MODELS_DIR)")
     p.add_argument("--epochs", type=int, default=200, help="maximum epochs per network (default 200)")
     p.add_argument("--patience", type=int, default=15, help="early-stopping patience in epochs (default 15)")
+    p.add_argument("--batch-size", type=int, default=64, help="windows per training batch (default 64)")
+    p.add_argument("--learning-rate", type=float, default=2e-3, help="Adam learning rate (default 0.002)")
     p.add_argument("--seed", type=int, default=0, help="seed of the split and of training (default 0)")
     p.add_argument("--candidates", default=",".join(DEFAULT_CANDIDATES),
                    help=f"comma-separated networks to train (default {','.join(DEFAULT_CANDIDATES)}; "
@@ -50,14 +52,18 @@ def run(args: argparse.Namespace) -> int:
     unknown = [n for n in names if n not in ARCHITECTURES]
     if not names or unknown:
         raise DiscoError(f"unknown candidate network(s) {unknown or names}; choose from {', '.join(ARCHITECTURES)}")
-    if args.epochs < 1:
-        raise DiscoError(f"--epochs must be >= 1, got {args.epochs}")
+    for opt in ("epochs", "batch_size", "patience"):
+        if getattr(args, opt) < 1:
+            raise DiscoError(f"--{opt.replace('_', '-')} must be >= 1, got {getattr(args, opt)}")
+    if not args.learning_rate > 0:
+        raise DiscoError(f"--learning-rate must be > 0, got {args.learning_rate}")
     if args.data is not None and not args.data.is_file():
         raise DiscoError(f"--data {args.data}: no such file")
     catalog = load_catalog(args.data) if args.data is not None else load_default_catalog()
     out = Path(args.out) if args.out is not None else config.models_dir()
     card = train(catalog, out, candidates=names, epochs=args.epochs, patience=args.patience,
-                 seed=args.seed, progress=not args.quiet)
+                 seed=args.seed, batch_size=args.batch_size, learning_rate=args.learning_rate,
+                 progress=not args.quiet)
     mae = card["test"]["mae"]
     print(f"wrote {out}/ ({CARD_NAME}, {FEATURE_SPACE_NAME}, " + ", ".join(f"{n}.keras/.npz" for n in names) + ")")
     print("test MAE: " + ", ".join(f"{c['name']} {c['test_mae']:.4f}" for c in card["candidates"])
@@ -68,7 +74,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def train(catalog, out_dir: Path, candidates=DEFAULT_CANDIDATES, epochs: int = 200, patience: int = 15,
-          seed: int = 0, progress: bool = True, window: int = 50) -> dict:
+          seed: int = 0, batch_size: int = 64, learning_rate: float = 2e-3, progress: bool = True,
+          window: int = 50) -> dict:
     """Train ``candidates`` on ``catalog``'s playlists, write artifacts into ``out_dir``; return the card."""
     from disco import model as nn
     from disco.features import FeatureSpace
@@ -101,11 +108,13 @@ def train(catalog, out_dir: Path, candidates=DEFAULT_CANDIDATES, epochs: int = 2
     results = []
     for name in candidates:
         nn.set_seed(seed)
-        net = nn.build_model(name)
+        net = nn.build_model(name, learning_rate=learning_rate)
         fit = nn.fit_model(net, tensors["train"], tensors["validation"], epochs=epochs, patience=patience,
-                           progress=progress)
-        pred_test = nn.predict(net, Xte)
-        pred_val = nn.predict(net, tensors["validation"][0])
+                           batch_size=batch_size, progress=progress)
+        # one predict call for validation + test: each new input shape costs a graph trace
+        Xva = tensors["validation"][0]
+        both = nn.predict(net, np.concatenate([Xva, Xte]))
+        pred_val, pred_test = both[:len(Xva)], both[len(Xva):]
         net.save(out_dir / f"{name}.keras")
         nn.export_stepper(net, name, out_dir / f"{name}.npz")
         # the stepper must reproduce Keras on the test windows: record the worst gap in the card
@@ -134,7 +143,7 @@ def train(catalog, out_dir: Path, candidates=DEFAULT_CANDIDATES, epochs: int = 2
         "reference": "reference" if "reference" in candidates else None,
         "chosen_by": "lowest test MAE among candidates",
         "epochs": chosen["epochs"],
-        "max_epochs": epochs, "patience": patience,
+        "max_epochs": epochs, "patience": patience, "batch_size": batch_size, "learning_rate": learning_rate,
         "seed": seed,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "seconds": round(time.perf_counter() - started, 1),
