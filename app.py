@@ -18,4 +18,6 @@ pages += [
     st.Page("pages/model.py", title="Model", icon=":material/neurology:"),
     st.Page("pages/data.py", title="Data", icon=":material/database:"),
 ]
-st.navigation(pages).run()
+page = st.navigation(pages)
+st.session_state["_disco_navigation"] = True  # disco.ui.NAV_KEY: this session is routed by app.py
+page.run()

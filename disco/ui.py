@@ -54,8 +54,27 @@ def user_errors() -> Iterator[None]:
                  "please report it with the settings you used.", icon=":material/bug_report:")
 
 
+NAV_KEY = "_disco_navigation"  # session_state: set by app.py when it has routed this session
+
+
+def _leave_legacy_multipage_mode() -> None:
+    # A `pages/` folder makes Streamlit start in its legacy multipage mode: until app.py has called
+    # st.navigation once in this process, a direct link (/model) runs the page alone, without app.py's
+    # navigation and page config. Leave that mode; a session that never went through app.py reruns
+    # once so app.py routes it (a session that did may have a click pending, which a rerun would lose).
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:
+        return
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        if not st.session_state.get(NAV_KEY):
+            st.rerun()
+
+
 def run_page(body: Callable[[], None]) -> None:
     """Run a page's body inside :func:`user_errors`."""
+    _leave_legacy_multipage_mode()
     with user_errors():
         body()
 

@@ -36,7 +36,7 @@ def loaded_section() -> None:
         st.success("Every row was usable.")
     genres = disco.catalog.songs["genre"].replace("", "(none)").value_counts()
     if len(genres) > 1:
-        st.bar_chart(genres, horizontal=True, x_label="songs", y_label="genre")
+        st.bar_chart(genres, horizontal=True, x_label="genre", y_label="songs")  # labels follow the data axes
     with st.expander("Full load report"):
         st.code(report.summary(), language=None)
     if not ui.current_source().is_default:

@@ -322,3 +322,52 @@ def test_bad_upload_is_an_error_not_a_traceback(models, tmp_path, monkeypatch):
     at.run()
     assert not at.exception
     assert at.error and "notes.csv" in at.error[0].value
+
+
+# -- fetching the public data set from the dashboard ------------------------------------------------------
+def _first_start(tmp_path, monkeypatch):
+    monkeypatch.setenv("DISCO_DATA_DIR", str(tmp_path / "data"))
+    at = _app().run()
+    assert [b.label for b in at.button] == ["Fetch the TidyTuesday songs"]
+    return at
+
+
+def test_fetch_shows_progress_then_opens_on_the_fetched_catalog(models, tidy_csv, tmp_path, monkeypatch):
+    from disco import download
+
+    calls = []
+
+    def fake_download(url, dest, sha256=None, timeout=30.0, progress=True, on_progress=None):
+        data = tidy_csv.read_bytes()
+        for done in (len(data) // 2, len(data)):
+            on_progress(done, len(data))
+        Path(dest).parent.mkdir(parents=True, exist_ok=True)
+        Path(dest).write_bytes(data)
+        calls.append((url, sha256))
+        return "sha"
+
+    monkeypatch.setattr(download, "download", fake_download)
+    at = _first_start(tmp_path, monkeypatch)
+    at.button[0].click().run()
+    assert_clean(at)
+    assert calls == [(config.DATASET_URLS[0], config.DATASET_SHA256)]
+    assert (tmp_path / "data" / "spotify_songs.csv").is_file()
+    frame = table(at)  # the app reran on the new catalog: a playlist of made-up songs
+    assert len(frame) == at.sidebar.slider(key="length").value
+    assert frame["artist"].str.startswith("Artist ").all()
+
+
+def test_failed_fetch_is_an_error_naming_every_address(tmp_path, monkeypatch):
+    from disco import download
+    from disco.errors import DownloadError
+
+    def failing(url, dest, sha256=None, timeout=30.0, progress=True, on_progress=None):
+        raise DownloadError(f"cannot reach {url}: offline")
+
+    monkeypatch.setattr(download, "download", failing)
+    at = _first_start(tmp_path, monkeypatch)
+    at.button[0].click().run()
+    assert not at.exception
+    assert len(at.error) == 1
+    assert all(url in at.error[0].value for url in config.DATASET_URLS)
+    assert not (tmp_path / "data" / "spotify_songs.csv").exists()
