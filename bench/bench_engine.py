@@ -6,6 +6,8 @@
    whole sequence at every step, then pandas scoring of every candidate row — against the engine.
 
 Targets (issue 4): greedy 50 from 100k <= 100 ms; beam(8) <= 10x greedy; engine >= 100x the reference loop.
+3. Issue 8's scorings on the same jobs: camelot + dj, and camelot + dj + rules (Camelot-only, 6% BPM, no repeated
+   artist) + a peak arc (no target; for the cost of the extra terms and masks).
 The network is the trained one when ``models/`` holds it, else the reference architecture with random weights
 (speed does not depend on the weights); the Keras loop always uses the reference architecture, mirrored
 exactly by the NumPy stepper.
@@ -28,9 +30,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from disco import theory  # noqa: E402
+from disco import arcs, theory  # noqa: E402
 from disco.engine import Weights, build_playlist  # noqa: E402
 from disco.interfaces import SongArrays  # noqa: E402
+from disco.scoring import Rules, Scoring  # noqa: E402
 
 
 def median_ms(fn, repeats: int) -> float:
@@ -74,8 +77,10 @@ def base_arrays(rng) -> tuple[SongArrays, str, object]:
 def resample(arrays: SongArrays, n: int, rng) -> SongArrays:
     idx = rng.integers(0, len(arrays), n)
     z = arrays.z[idx] + rng.normal(0, 0.01, (n, 8)).astype(np.float32)  # no exact duplicates
+    opt = {f: (rng.uniform(0, 1, n).astype(np.float32) if f != "artist" else rng.integers(0, n // 4 + 1, n))
+           if getattr(arrays, f) is None else getattr(arrays, f)[idx] for f in ("energy", "valence", "artist")}
     return SongArrays(z=z.astype(np.float32), mode=arrays.mode[idx], key=arrays.key[idx],
-                      tempo=arrays.tempo[idx], pca=arrays.pca[idx])
+                      tempo=arrays.tempo[idx], pca=arrays.pca[idx], **opt)
 
 
 def keras_reference():
@@ -158,6 +163,21 @@ def main() -> int:
     greedy100k = rows[-1][1] if rows else float("nan")
     print(f"\ntargets: greedy 50 from 100k <= 100 ms: {greedy100k:.1f} ms; "
           f"beam(8) <= 10x greedy: {rows[-1][3]:.1f}x; engine >= 100x reference: {t_ref / t_eng:.0f}x")
+
+    # issue 8 scorings
+    dj = Scoring(key="camelot", tempo="dj")
+    full = Scoring(key="camelot", tempo="dj", arc=arcs.Arc.named("peak"), arc_weight=2.0,
+                   rules=Rules(camelot_only=True, max_bpm_change=6.0, no_repeat_artist=True))
+    print(f"\n{'issue 8 scorings':<24}{'greedy ms':>12}{'beam(8) ms':>12}   scoring")
+    for n in [int(s) for s in args.sizes.split(",")]:
+        arrays = resample(base, n, rng)
+        seeds, pool = [0, 1, 2], np.arange(3, n)
+        for label, sc in (("camelot + dj", dj), ("dj + rules + peak arc", full)):
+            g = median_ms(lambda: build_playlist(seeds, pool, 50, arrays=arrays, predictor=predictor, scoring=sc),
+                          args.repeats)
+            b = median_ms(lambda: build_playlist(seeds, pool, 50, search="beam", beam_width=8, arrays=arrays,
+                                                 predictor=predictor, scoring=sc), args.repeats)
+            print(f"{f'50 songs from {n:,}':<24}{g:>12.1f}{b:>12.1f}   {label}")
     return 0
 
 

@@ -1,16 +1,22 @@
 """Choosing songs in order: DISCO's loss, greedy search (the reference) and beam search.
 
-The loss of moving from the last song ``s`` to a candidate ``c`` (spec section 3)::
+The loss of moving from the last song ``s`` to a candidate ``c`` at playlist position ``i`` (spec section 3,
+extended by issue 8's :class:`disco.scoring.Scoring`)::
 
-    L(c) = flow * || spicy * y_hat - z_c || - sweetness * keysim(s, c) - smoothness * temposim(s, c)
+    L(c) = flow * || spicy * y_hat - z_c || - sweetness * key_score(s, c) - smoothness * tempo_score(s, c)
+           + arc_weight * |energy(c) - target(i)|
 
-where ``y_hat`` is the predictor's output after feeding the playlist so far. The predictor carries its
-hidden state, so each added song costs one O(1) step; candidates are scored all at once (beams x pool).
+where ``y_hat`` is the predictor's output after feeding the playlist so far. With ``Scoring()`` (the default)
+the key and tempo terms are the spec's keysim / temposim and there is no arc: the reference loss, bit for
+bit. Hard rules (Camelot-only, max BPM change, no repeated artist) are masks on the candidates, relaxed per
+move when the pool cannot meet them. The predictor carries its hidden state, so each added song costs one
+O(1) step; candidates are scored all at once (beams x pool).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import weakref
 from dataclasses import asdict, dataclass, field
@@ -18,8 +24,10 @@ from typing import Sequence
 
 import numpy as np
 
-from disco import theory
+from disco import arcs, theory
+from disco import scoring as scoring_mod
 from disco.interfaces import Predictor, SongArrays, State
+from disco.scoring import RULE_PENALTY, Scoring, SongFields
 
 SEARCHES = ("greedy", "beam")
 
@@ -50,9 +58,14 @@ class Playlist:
     ``indices`` (L,) song indices (catalog rows); the first ``n_seeds`` are the seeds. Row ``i`` of the
     per-song arrays describes the transition *into* song ``i``: ``predicted`` (L, 8) the network's
     next-song vector (already scaled by ``spicy``), ``distance``, ``key_similarity``,
-    ``tempo_similarity`` and ``loss`` (L,). Seed rows are NaN. ``total_loss`` sums the chosen songs'
-    losses. ``message`` explains a shorter-than-asked playlist (pool ran out); ``settings`` records how
-    it was made.
+    ``tempo_similarity`` (the key and tempo terms in the scoring's modes, -1..1) and ``loss`` (L,). Seed
+    rows are NaN. ``total_loss`` sums the chosen songs' losses. ``message`` explains a shorter-than-asked
+    playlist (pool ran out); ``settings`` records how it was made.
+
+    Issue 8: ``arc_target`` (L, F) the arc's targets (energy, then valence if the arc has one; NaN for seeds
+    or without an arc), ``arc_penalty`` (L,) ``sum_f |f(c) - target_f|`` (NaN for seeds / no arc) and
+    ``relaxed`` (L tuples) the hard rules each move breaks (``()`` for seeds and rule-abiding moves; in a
+    build a broken rule means the pool could not meet it at that point).
     """
 
     indices: np.ndarray
@@ -65,6 +78,28 @@ class Playlist:
     total_loss: float
     message: str | None = None
     settings: dict = field(default_factory=dict)
+    arc_target: np.ndarray | None = None
+    arc_penalty: np.ndarray | None = None
+    relaxed: list = field(default_factory=list)
+
+    def __post_init__(self):
+        L = len(self.indices)
+        if self.arc_target is None:
+            self.arc_target = np.full((L, 1), np.nan)
+        if self.arc_penalty is None:
+            self.arc_penalty = np.full(L, np.nan)
+        if not self.relaxed:
+            self.relaxed = [()] * L
+
+    @property
+    def relaxed_moves(self) -> int:
+        """Moves that break at least one hard rule."""
+        return sum(bool(r) for r in self.relaxed)
+
+    @property
+    def broken_rules(self) -> int:
+        """Rule violations summed over the moves (a move may break several)."""
+        return sum(len(r) for r in self.relaxed)
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -99,18 +134,73 @@ def _song_matrix(arrays: SongArrays) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return value
 
 
+def _camelot_codes(arrays: SongArrays) -> np.ndarray:
+    """Camelot slots (n,) of every song (24 = no key), cached per SongArrays object like :func:`_song_matrix`."""
+    hit = _CODES_CACHE.get(id(arrays))
+    if hit is not None and hit[0]() is arrays:
+        return hit[1]
+    codes = scoring_mod.key_codes(arrays.key, arrays.mode, "camelot")
+    for key in [k for k, v in _CODES_CACHE.items() if v[0]() is None]:
+        del _CODES_CACHE[key]
+    _CODES_CACHE[id(arrays)] = (weakref.ref(arrays), codes)
+    return codes
+
+
+_CODES_CACHE: dict[int, tuple] = {}
+
+
+def _rule_fields(arrays: SongArrays, scoring: Scoring) -> SongFields | None:
+    """What the hard rules look at (None when no rule is on)."""
+    if not scoring.rules.active:
+        return None
+    if scoring.rules.no_repeat_artist and arrays.artist is None:
+        raise ValueError("the no-repeat-artist rule needs the songs' artists (SongArrays.artist is None; "
+                         "FeatureSpace.song_arrays fills it)")
+    return SongFields(np.asarray(arrays.key), np.asarray(arrays.mode), np.asarray(arrays.tempo),
+                      None if arrays.artist is None else np.asarray(arrays.artist))
+
+
+def _arc_values(arrays: SongArrays, scoring: Scoring, idx) -> np.ndarray:
+    """(len(idx), F) float64 raw values of the arc's features (energy, valence) of songs ``idx``."""
+    cols = []
+    for name in scoring.arc.features:
+        values = getattr(arrays, name)
+        if values is None:
+            raise ValueError(f"the energy arc needs raw {name} per song (SongArrays.{name} is None; "
+                             "FeatureSpace.song_arrays fills it)")
+        cols.append(np.asarray(values, dtype=np.float64)[idx])
+    return np.stack(cols, axis=1)
+
+
+def fit_arc(scoring: Scoring, arrays: SongArrays, songs) -> Scoring:
+    """``scoring`` with a named arc shape (peak/build/waves) stretched between the 10th and 90th percentile
+    of the raw energy of ``songs`` (what the pool can reach), when ``scoring.fit_arc``; else unchanged.
+    Custom / JSON arcs are used as given."""
+    arc = scoring.arc
+    if arc is None or not scoring.fit_arc or arc.name not in arcs.ARC_SHAPES:
+        return scoring
+    if arrays.energy is None:
+        raise ValueError("the energy arc needs raw energy per song (SongArrays.energy is None; "
+                         "FeatureSpace.song_arrays fills it)")
+    low, high = arcs.energy_range(np.asarray(arrays.energy)[np.asarray(songs, dtype=np.int64)])
+    return dataclasses.replace(scoring, arc=arcs.Arc.named(arc.name, low, high))
+
+
 class _Scorer:
     """Loss of every pool song for a batch of (last song, prediction) pairs, in float32.
 
     Per-pool terms are precomputed once (:func:`_song_matrix`): squared distances come from one matrix
     product with the features and their squared norms (``|a - z|^2 = |z|^2 - 2 a.z + |a|^2``), key
-    similarity is a lookup by circle position, and tempo similarity two multiply-adds thanks to
-    ``cos(a - b) = cos a cos b + sin a sin b``. Selection only: reported losses are recomputed exactly in
-    float64 by :func:`evaluate_sequence`.
+    similarity is a lookup by circle position (or Camelot slot), and the reference tempo similarity two
+    multiply-adds thanks to ``cos(a - b) = cos a cos b + sin a sin b``; the DJ tempo kernel and the arc term
+    are computed directly (B x P). Selection only: reported losses are recomputed exactly in float64 by
+    :func:`evaluate_sequence`. ``length``: the playlist's length (positions of the arc's targets).
     """
 
-    def __init__(self, arrays: SongArrays, pool: np.ndarray, weights: Weights):
+    def __init__(self, arrays: SongArrays, pool: np.ndarray, weights: Weights, scoring: Scoring = Scoring(),
+                 length: int | None = None):
         self.w = weights
+        self.scoring = scoring
         E, self.pos_all, self.cs_all = _song_matrix(arrays)
         P = len(pool)
         if P and pool[-1] - pool[0] == P - 1 and bool((np.diff(pool) == 1).all()):
@@ -119,13 +209,39 @@ class _Scorer:
             E = E[:, pool]
         self.E9 = np.ascontiguousarray(E[:9])
         self.cs = np.ascontiguousarray(E[9:11])
+        if scoring.key == "reference":
+            self.table = (theory.keysim_table() * weights.sweetness).astype(np.float32)
+        else:
+            self.pos_all = _camelot_codes(arrays)
+            self.table = (scoring_mod.key_table(scoring.key) * weights.sweetness).astype(np.float32)
         self.pos = self.pos_all[pool]
-        self.table = (theory.keysim_table() * weights.sweetness).astype(np.float32)
+        self.dj = scoring.tempo != "reference"
+        self.fields = _rule_fields(arrays, scoring)
+        if self.dj or self.fields is not None:
+            # log2 tempo (NaN when invalid): the folded change is 2^(x - round(x)) of the difference x
+            tempo = np.asarray(arrays.tempo, dtype=np.float64)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                self.ltempo_all = np.where(tempo > 0, np.log2(np.where(tempo > 0, tempo, 1.0)), np.nan)
+            self.ltempo_pool = self.ltempo_all[pool]
+        self.raw = self.targets = None
+        if scoring.uses_arc:
+            if length is None:
+                raise ValueError("an arc needs the playlist length")
+            self.targets = scoring.arc.targets(int(length)).astype(np.float32)  # (L, F)
+            self.raw = _arc_values(arrays, scoring, pool).astype(np.float32)  # (P, F)
+            self.arc_w = np.float32(scoring.arc_weight)
+        self.pool_fields = None
+        if self.fields is not None:
+            self.pool_fields = self.fields.take(pool)
+            self.cam_all = _camelot_codes(arrays)
+            self.cam_pool = self.cam_all[pool]
+            self.cam_ok = scoring_mod.camelot_compatible_table()
 
     def scores(self, last: np.ndarray, y: np.ndarray, cols: np.ndarray | None = None,
-               return_dist: bool = False):
+               return_dist: bool = False, position: int | None = None):
         """(B, P) float32 losses of every pool song (or of pool positions ``cols``) after songs ``last`` (B,)
-        with predictions ``y`` (B, 8); with ``return_dist`` also the (B, P) distances."""
+        with predictions ``y`` (B, 8), the chosen song landing at playlist ``position`` (for the arc); with
+        ``return_dist`` also the (B, P) distances."""
         w = self.w
         last = np.asarray(last)
         E9, cs, pos = (self.E9, self.cs, self.pos) if cols is None else (self.E9[:, cols], self.cs[:, cols],
@@ -142,18 +258,54 @@ class _Scorer:
         dist = d.copy() if return_dist else None
         if w.flow != 1.0:
             d *= np.float32(w.flow)
-        key_rows = self.table[self.pos_all[last]]  # (B, 13)
-        tempo = (w.smoothness * self.cs_all[last]).astype(np.float32)  # (B, 2)
+        key_rows = self.table[self.pos_all[last]]  # (B, 13) or (B, 25)
+        cos_tempo = w.smoothness and not self.dj
+        if cos_tempo:
+            tempo = (w.smoothness * self.cs_all[last]).astype(np.float32)  # (B, 2)
         if B == 1:
             d[0] -= key_rows[0][pos]
-            if w.smoothness:
+            if cos_tempo:
                 d[0] -= tempo[0, 0] * cs[0]
                 d[0] -= tempo[0, 1] * cs[1]
         else:
             d -= np.take(key_rows, pos, axis=1)
-            if w.smoothness:
+            if cos_tempo:
                 d -= tempo @ cs
+        if self.dj and w.smoothness:
+            # scoring.tempo_score(..., "dj") in float32: 2 exp(-(p / width)^2) - 1, invalid tempi -> 0
+            lp = self.ltempo_pool if cols is None else self.ltempo_pool[cols]
+            x = (lp[None, :] - self.ltempo_all[last][:, None]).astype(np.float32)
+            x -= np.round(x)
+            p = np.abs(np.exp2(x) - np.float32(1.0)) * np.float32(1.0 / self.scoring.tempo_width)
+            ts = np.float32(2.0) * np.exp(-p * p) - np.float32(1.0)
+            d -= np.float32(w.smoothness) * np.nan_to_num(ts, nan=0.0)
+        if self.raw is not None:
+            if position is None:
+                raise ValueError("scoring with an arc needs the playlist position")
+            raw = self.raw if cols is None else self.raw[cols]
+            d += self.arc_w * np.abs(raw - self.targets[position]).sum(1)
         return (d, dist) if return_dist else d
+
+    def allowed(self, last: np.ndarray, available: np.ndarray) -> np.ndarray | None:
+        """(B, P) candidates meeting the hard rules after songs ``last`` (B,) among ``available`` (B, P),
+        each row relaxing rules on its own when none qualifies; None when no rule is on."""
+        if self.fields is None:
+            return None
+        last = np.asarray(last)
+        rules = self.scoring.rules
+        masks = {}  # scoring.rule_masks, by lookup tables and precomputed log tempi
+        if rules.camelot_only:
+            masks["camelot_only"] = self.cam_ok[self.cam_all[last]][:, self.cam_pool]
+        if rules.max_bpm_change is not None:
+            x = self.ltempo_pool[None, :] - self.ltempo_all[last][:, None]
+            with np.errstate(invalid="ignore"):
+                pct = np.abs(np.exp2(x - np.round(x)) - 1.0) * 100.0
+                masks["max_bpm_change"] = pct <= rules.max_bpm_change + 1e-9
+        if rules.no_repeat_artist:
+            a = self.fields.artist[last][:, None]
+            masks["no_repeat_artist"] = (a != self.pool_fields.artist[None, :]) | (a < 0)
+        mask, _ = scoring_mod.allowed_masks(rules, self.fields.take(last), self.pool_fields, available, masks=masks)
+        return mask
 
 
 def _blas_single_thread():
@@ -214,13 +366,17 @@ def _check_inputs(seeds, pool, length, arrays: SongArrays) -> tuple[np.ndarray, 
 
 
 def evaluate_sequence(indices: Sequence[int], n_seeds: int, *, arrays: SongArrays, predictor: Predictor,
-                      weights: Weights = Weights()) -> Playlist:
-    """The loss breakdown of a given order: songs after the first ``n_seeds`` (>= 1) are scored."""
+                      weights: Weights = Weights(), scoring: Scoring = Scoring()) -> Playlist:
+    """The loss breakdown of a given order: songs after the first ``n_seeds`` (>= 1) are scored (float64),
+    with the arc's targets and the hard rules each move breaks (see :class:`Playlist`)."""
     idx = np.asarray(indices, dtype=np.int64).ravel()
     n_seeds = max(1, min(int(n_seeds), len(idx)))
     L = len(idx)
     predicted = np.full((L, 8), np.nan)
     dist, ks, ts, loss = (np.full(L, np.nan) for _ in range(4))
+    n_feat = 1 if scoring.arc is None else len(scoring.arc.features)
+    arc_target, arc_pen = np.full((L, n_feat), np.nan), np.full(L, np.nan)
+    relaxed: list[tuple[str, ...]] = [()] * L
     state = predictor.initial_state(1)
     if L > n_seeds:
         x = _inputs(arrays, idx)
@@ -233,23 +389,41 @@ def evaluate_sequence(indices: Sequence[int], n_seeds: int, *, arrays: SongArray
         a = weights.spicy * np.asarray(ys, dtype=np.float64)[t - 1]
         predicted[t] = a
         dist[t] = np.sqrt(((a - np.asarray(arrays.z)[c].astype(np.float64)) ** 2).sum(axis=1))
-        ks[t] = theory.key_similarity(arrays.key[s], arrays.mode[s], arrays.key[c], arrays.mode[c])
-        ts[t] = theory.tempo_similarity(arrays.tempo[s], arrays.tempo[c])
+        ks[t] = scoring.key_score(arrays.key[s], arrays.mode[s], arrays.key[c], arrays.mode[c])
+        ts[t] = scoring.tempo_score(arrays.tempo[s], arrays.tempo[c])
+        if scoring.arc is not None:
+            arc_target[t] = scoring.arc.targets(L)[t]
+            arc_pen[t] = arcs.arc_penalty(_arc_values(arrays, scoring, c), arc_target[t]).sum(axis=1)
+        fields = _rule_fields(arrays, scoring)
+        if fields is not None:
+            masks = scoring_mod.rule_masks(scoring.rules, fields.take(s), fields.take(c))
+            for k, p in enumerate(t):
+                relaxed[p] = tuple(name for name, m in masks.items() if not m[k])
     loss = weights.flow * dist - weights.sweetness * ks - weights.smoothness * ts
+    if scoring.uses_arc:
+        loss = loss + scoring.arc_weight * arc_pen
     total = float(np.nansum(loss[n_seeds:]))
-    return Playlist(idx, n_seeds, predicted, dist, ks, ts, loss, total)
+    return Playlist(idx, n_seeds, predicted, dist, ks, ts, loss, total, arc_target=arc_target,
+                    arc_penalty=arc_pen, relaxed=relaxed)
 
 
 def sequence_losses(orders: np.ndarray, *, arrays: SongArrays, predictor: Predictor,
-                    weights: Weights = Weights(), n_fixed: int = 1) -> np.ndarray:
+                    weights: Weights = Weights(), n_fixed: int = 1, scoring: Scoring = Scoring()) -> np.ndarray:
     """Total loss of many orders at once: ``orders`` (S, L) song indices -> (S,) summed losses (float64)
-    of the transitions into positions ``n_fixed..L-1`` (the predictor runs batched over the S orders)."""
+    of the transitions into positions ``n_fixed..L-1`` (the predictor runs batched over the S orders).
+
+    With hard rules on, each broken rule adds :data:`disco.scoring.RULE_PENALTY` (a search objective for
+    reordering, where every song must be placed: violations are minimised first)."""
     orders = np.atleast_2d(np.asarray(orders, dtype=np.int64))
     S, L = orders.shape
     songs, local = np.unique(orders, return_inverse=True)
     local = local.reshape(S, L)
     x = _inputs(arrays, songs)  # inputs of the songs in the orders only
     z = np.asarray(arrays.z)
+    if scoring.uses_arc:
+        targets = scoring.arc.targets(L)
+        raw = _arc_values(arrays, scoring, songs)
+    fields = _rule_fields(arrays, scoring)
     total = np.zeros(S)
     state = predictor.initial_state(S)
     for i in range(L - 1):
@@ -259,9 +433,14 @@ def sequence_losses(orders: np.ndarray, *, arrays: SongArrays, predictor: Predic
         s, c = orders[:, i], orders[:, i + 1]
         a = weights.spicy * np.asarray(y, dtype=np.float64)
         d = np.sqrt(((a - z[c].astype(np.float64)) ** 2).sum(axis=1))
-        ks = theory.key_similarity(arrays.key[s], arrays.mode[s], arrays.key[c], arrays.mode[c])
-        ts = theory.tempo_similarity(arrays.tempo[s], arrays.tempo[c])
+        ks = scoring.key_score(arrays.key[s], arrays.mode[s], arrays.key[c], arrays.mode[c])
+        ts = scoring.tempo_score(arrays.tempo[s], arrays.tempo[c])
         total += weights.flow * d - weights.sweetness * ks - weights.smoothness * ts
+        if scoring.uses_arc:
+            total += scoring.arc_weight * np.abs(raw[local[:, i + 1]] - targets[i + 1]).sum(axis=1)
+        if fields is not None:
+            masks = scoring_mod.rule_masks(scoring.rules, fields.take(s), fields.take(c))
+            total += RULE_PENALTY * sum((~m).astype(np.float64) for m in masks.values())
     return total
 
 
@@ -273,9 +452,13 @@ def _greedy_path(seeds, pool, n_add, scorer: _Scorer, arrays: SongArrays, predic
     used: list[int] = []
     last = int(seeds[-1])
     chosen: list[int] = []
-    for _ in range(n_add):
-        loss = scorer.scores(np.array([last]), y)[0]
+    for step in range(n_add):
+        loss = scorer.scores(np.array([last]), y, position=len(seeds) + step)[0]
         loss[used] = np.inf
+        if scorer.fields is not None:
+            available = np.ones((1, len(pool)), dtype=bool)
+            available[0, used] = False
+            loss[~scorer.allowed(np.array([last]), available)[0]] = np.inf
         j = int(np.argmin(loss))  # first minimum: ties go to the earlier pool position
         used.append(j)
         last = int(pool[j])
@@ -300,24 +483,29 @@ def _top_k(flat: np.ndarray, k: int, bound_row: np.ndarray) -> np.ndarray:
     return cand[:k]
 
 
-def _prune(scorer: _Scorer, last, y, off, used, blocked, width) -> np.ndarray | None:
+def _prune(scorer: _Scorer, last, y, off, used, blocked, width, position=None,
+           allowed=None) -> np.ndarray | None:
     """Pool positions (sorted) that can still enter the next beam; None to score them all.
 
     Exact bound: with ``r`` the best beam and ``tau`` the ``width``-th best total among its own extensions,
     beam ``b`` can only add ``c`` if ``off_b + flow * d_bc - sweetness - smoothness <= tau`` (key and tempo
     similarity are at most 1), and ``d_bc >= d_rc - ||a_b - a_r||`` (triangle inequality on the scaled
-    predictions ``a``). Beams share most of their history, so few candidates survive.
+    predictions ``a``). Beams share most of their history, so few candidates survive. The DJ key/tempo
+    scores are in -1..1 too and the arc term is >= 0, so the bound holds for every :class:`Scoring`;
+    ``allowed`` (B, P) (the hard rules' masks) must be applied to beam ``r`` for ``tau`` to be reachable.
     """
     w = scorer.w
     if w.flow < 1e-6:  # the bound divides by flow
         return None
     r = int(np.argmin(off))
-    loss_r, d_r = scorer.scores(last[r:r + 1], y[r:r + 1], return_dist=True)
+    loss_r, d_r = scorer.scores(last[r:r + 1], y[r:r + 1], return_dist=True, position=position)
     loss_r, d_r = loss_r[0], d_r[0]
     if used.shape[1]:
         loss_r[used[r]] = np.inf
     if blocked is not None:
         loss_r[blocked[r]] = np.inf
+    if allowed is not None:
+        loss_r[~allowed[r]] = np.inf
     finite = loss_r[np.isfinite(loss_r)]
     if len(finite) < width:
         return None
@@ -350,11 +538,20 @@ def _beam_paths(starts, pool, n_add, width, scorer: _Scorer, arrays: SongArrays,
     cum = np.zeros(B0)
     parents: list[np.ndarray] = []
     picks: list[np.ndarray] = []
-    for _ in range(n_add):
+    for step in range(n_add):
         B = len(last)
+        position = prefix.shape[1] + step
+        allowed = None
+        if scorer.fields is not None:  # hard rules: each beam relaxes on its own when its pool can't meet them
+            available = np.ones((B, P), dtype=bool)
+            if used.shape[1]:
+                available[np.arange(B)[:, None], used] = False
+            if blocked is not None:
+                available &= ~blocked
+            allowed = scorer.allowed(last, available)
         off = (cum - cum.min()).astype(np.float32)
-        cols = _prune(scorer, last, y, off, used, blocked, width) if B > 1 else None
-        loss = scorer.scores(last, y, cols)
+        cols = _prune(scorer, last, y, off, used, blocked, width, position, allowed) if B > 1 else None
+        loss = scorer.scores(last, y, cols, position=position)
         C = loss.shape[1]
         if used.shape[1]:
             if cols is None:
@@ -366,6 +563,8 @@ def _beam_paths(starts, pool, n_add, width, scorer: _Scorer, arrays: SongArrays,
                 loss[rows[hit], at[hit]] = np.inf
         if blocked is not None:
             loss[blocked if cols is None else blocked[:, cols]] = np.inf
+        if allowed is not None:
+            loss[~(allowed if cols is None else allowed[:, cols])] = np.inf
         # offsets relative to the best beam keep width 1 bit-identical to greedy
         loss += off[:, None]
         flat = loss.ravel()
@@ -393,14 +592,19 @@ def _beam_paths(starts, pool, n_add, width, scorer: _Scorer, arrays: SongArrays,
 
 def build_playlist(seeds: Sequence[int], pool: Sequence[int], length: int, weights: Weights = Weights(),
                    search: str = "greedy", beam_width: int = 8, *, arrays: SongArrays,
-                   predictor: Predictor) -> Playlist:
+                   predictor: Predictor, scoring: Scoring = Scoring()) -> Playlist:
     """Extend ``seeds`` (song indices, kept first in this order) with songs of ``pool`` to ``length`` songs
     (seeds included), minimising the loss at each step (``search="greedy"``, the reference) or the summed
     loss over the whole playlist (``"beam"``, keeping the ``beam_width`` best partial playlists).
 
-    Beam search also runs greedy and returns whichever has the lower total loss (greedy on ties), so beam
-    is never worse than greedy. Pool songs equal to a seed or repeated are ignored; if the pool runs out
-    the playlist is shorter and ``message`` says so.
+    ``scoring`` (issue 8): key/tempo score modes, an energy arc (a named shape is fitted to the energy range
+    of the seeds and pool, see :func:`fit_arc`; the fitted points land in ``settings["scoring"]``) and hard
+    rules, which mask candidates and are relaxed for a move only when no available candidate meets them
+    (the move is then marked in ``relaxed``). ``Scoring()`` is the spec's reference scoring.
+
+    Beam search also runs greedy and returns whichever breaks fewer rules, then has the lower total loss
+    (greedy on ties), so beam is never worse than greedy. Pool songs equal to a seed or repeated are
+    ignored; if the pool runs out the playlist is shorter and ``message`` says so.
     """
     if search not in SEARCHES:
         raise ValueError(f"search must be one of {SEARCHES}, got {search!r}")
@@ -408,29 +612,38 @@ def build_playlist(seeds: Sequence[int], pool: Sequence[int], length: int, weigh
         raise ValueError(f"beam width must be >= 1, got {beam_width}")
     seeds, pool, message = _check_inputs(seeds, pool, length, arrays)
     n_add = max(0, min(int(length) - len(seeds), len(pool)))
+    scoring = fit_arc(scoring, arrays, np.concatenate([seeds, pool]))
     settings = {"length": int(length), "search": search, "weights": asdict(weights), "pool_size": int(len(pool)),
-                "n_seeds": int(len(seeds))}
+                "n_seeds": int(len(seeds)), "scoring": scoring.to_dict()}
     if search == "beam":
         settings["beam_width"] = int(beam_width)
     if n_add == 0:
-        out = evaluate_sequence(seeds, len(seeds), arrays=arrays, predictor=predictor, weights=weights)
+        out = evaluate_sequence(seeds, len(seeds), arrays=arrays, predictor=predictor, weights=weights,
+                                scoring=scoring)
+        settings["relaxed_moves"] = out.relaxed_moves
         out.message, out.settings = message, settings
         return out
     with _blas_single_thread():
-        return _search(seeds, pool, n_add, weights, search, int(beam_width), arrays, predictor, message, settings)
+        return _search(seeds, pool, n_add, weights, search, int(beam_width), arrays, predictor, message, settings,
+                       scoring)
 
 
-def _search(seeds, pool, n_add, weights, search, beam_width, arrays, predictor, message, settings) -> Playlist:
-    scorer = _Scorer(arrays, pool, weights)
+def _search(seeds, pool, n_add, weights, search, beam_width, arrays, predictor, message, settings,
+            scoring: Scoring = Scoring()) -> Playlist:
+    scorer = _Scorer(arrays, pool, weights, scoring, length=len(seeds) + n_add)
     greedy = _greedy_path(seeds, pool, n_add, scorer, arrays, predictor)
     best = evaluate_sequence(np.concatenate([seeds, greedy]), len(seeds), arrays=arrays, predictor=predictor,
-                             weights=weights)
+                             weights=weights, scoring=scoring)
     if search == "beam":
         _, beam = _beam_paths(seeds[None, :], pool, n_add, beam_width, scorer, arrays, predictor)
         cand = evaluate_sequence(np.concatenate([seeds, beam]), len(seeds), arrays=arrays, predictor=predictor,
-                                 weights=weights)
-        settings["beam_improved_on_greedy"] = bool(cand.total_loss < best.total_loss - 1e-9)
+                                 weights=weights, scoring=scoring)
+        # fewer broken rules first, then the lower loss: beam never breaks more rules than greedy
+        settings["beam_improved_on_greedy"] = bool(
+            cand.broken_rules < best.broken_rules
+            or (cand.broken_rules == best.broken_rules and cand.total_loss < best.total_loss - 1e-9))
         if settings["beam_improved_on_greedy"]:
             best = cand
+    settings["relaxed_moves"] = best.relaxed_moves
     best.message, best.settings = message, settings
     return best

@@ -13,8 +13,8 @@ from disco import theory
 from disco.engine import Playlist
 
 FORMATS = ("table", "json", "csv", "m3u")
-FIELDS = ("position", "track_id", "track_name", "artist", "key", "mode", "camelot", "tempo", "distance",
-          "key_similarity", "tempo_similarity", "loss")
+FIELDS = ("position", "track_id", "track_name", "artist", "key", "mode", "camelot", "tempo", "energy", "distance",
+          "key_similarity", "tempo_similarity", "loss", "arc_target", "arc_penalty", "relaxed")
 _TRANSITION = ("distance", "key_similarity", "tempo_similarity", "loss")
 _KEY_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 
@@ -28,8 +28,10 @@ def key_name(key: int, mode: int) -> str:
 
 def playlist_frame(catalog, playlist: Playlist) -> pd.DataFrame:
     """One row per song, in order: position (1-based), track_id, track_name, artist, album, key, mode,
-    camelot, tempo (BPM), duration_ms, the transition fields (distance, key_similarity, tempo_similarity,
-    loss; NaN for seeds) and is_seed."""
+    camelot, tempo (BPM), energy and valence (raw 0..1), duration_ms, the transition fields (distance,
+    key_similarity, tempo_similarity, loss; NaN for seeds), the arc's ``arc_target`` (energy; plus
+    ``arc_target_valence`` when the arc has a valence curve) and ``arc_penalty`` (NaN without an arc),
+    ``relaxed`` (the hard rules the move into this song breaks, comma-separated, "" for none) and is_seed."""
     idx = np.asarray(playlist.indices, dtype=np.int64)
     songs = catalog.songs.iloc[idx]
     key = songs["key"].to_numpy().astype(np.int64)
@@ -45,13 +47,21 @@ def playlist_frame(catalog, playlist: Playlist) -> pd.DataFrame:
         "mode": mode,
         "camelot": theory.camelot_code(key, mode) if len(idx) else np.empty(0, dtype=object),
         "tempo": songs["tempo"].to_numpy(dtype=np.float64),
+        "energy": songs["energy"].to_numpy(dtype=np.float64) if "energy" in songs else np.nan,
+        "valence": songs["valence"].to_numpy(dtype=np.float64) if "valence" in songs else np.nan,
         "duration_ms": songs["duration_ms"].to_numpy(dtype=np.float64) if "duration_ms" in songs else np.nan,
         "distance": playlist.distance,
         "key_similarity": playlist.key_similarity,
         "tempo_similarity": playlist.tempo_similarity,
         "loss": playlist.loss,
+        "arc_target": np.asarray(playlist.arc_target, dtype=np.float64).reshape(len(idx), -1)[:, 0],
+        "arc_penalty": np.asarray(playlist.arc_penalty, dtype=np.float64),
+        "relaxed": [",".join(r) for r in playlist.relaxed],
         "is_seed": np.arange(len(idx)) < playlist.n_seeds,
     })
+    target = np.asarray(playlist.arc_target, dtype=np.float64).reshape(len(idx), -1)
+    if target.shape[1] > 1:
+        frame.insert(frame.columns.get_loc("arc_penalty"), "arc_target_valence", target[:, 1])
     return frame
 
 
@@ -67,12 +77,17 @@ def _clean(value):
 
 
 def to_json(catalog, playlist: Playlist, indent: int | None = 2) -> str:
-    """``{"playlist": [{position, track_id, ..., loss}], "total_loss", "settings", "message"}``; seed
-    transition fields are null."""
+    """``{"playlist": [{position, track_id, ..., loss, arc_target, arc_penalty, relaxed}], "total_loss",
+    "settings", "relaxed_moves", "message"}``; seed transition fields are null, ``relaxed`` is a list of
+    rule names, ``arc_target_valence`` appears when the arc has a valence curve."""
     frame = playlist_frame(catalog, playlist)
-    rows = [{f: _clean(row[f]) for f in FIELDS} for _, row in frame.iterrows()]
+    fields = list(FIELDS) + (["arc_target_valence"] if "arc_target_valence" in frame else [])
+    rows = [{f: _clean(row[f]) for f in fields} for _, row in frame.iterrows()]
+    for row, rel in zip(rows, playlist.relaxed):
+        row["relaxed"] = list(rel)
     doc = {"playlist": rows, "total_loss": _clean(float(playlist.total_loss)),
-           "settings": json.loads(json.dumps(playlist.settings, default=_clean))}
+           "settings": json.loads(json.dumps(playlist.settings, default=_clean)),
+           "relaxed_moves": playlist.relaxed_moves}
     if playlist.message:
         doc["message"] = playlist.message
     return json.dumps(doc, indent=indent, ensure_ascii=False)
@@ -82,7 +97,8 @@ def to_csv(catalog, playlist: Playlist) -> str:
     """CSV with the JSON fields plus is_seed (empty cells for seeds' transition fields)."""
     frame = playlist_frame(catalog, playlist)
     buf = io.StringIO()
-    frame[list(FIELDS) + ["is_seed"]].to_csv(buf, index=False, float_format="%.6g")
+    extra = ["arc_target_valence"] if "arc_target_valence" in frame else []
+    frame[list(FIELDS) + extra + ["is_seed"]].to_csv(buf, index=False, float_format="%.6g")
     return buf.getvalue()
 
 
@@ -105,8 +121,10 @@ def to_m3u(catalog, playlist: Playlist) -> str:
 
 
 def to_table(catalog, playlist: Playlist, width: int = 34) -> str:
-    """A fixed-width table for the terminal (seeds marked ``*``), then the total loss."""
+    """A fixed-width table for the terminal (seeds marked ``*``, moves that break a hard rule ``!``; with an
+    arc, energy and its target), then the total loss and which rules were relaxed."""
     frame = playlist_frame(catalog, playlist)
+    has_arc = bool(np.isfinite(frame["arc_target"].to_numpy(dtype=np.float64)).any())
 
     def cut(text: str) -> str:
         text = str(text)
@@ -117,16 +135,28 @@ def to_table(catalog, playlist: Playlist, width: int = 34) -> str:
 
     head = f"{'#':>3}  {'artist':<{width}}  {'title':<{width}}  {'key':>3}  {'bpm':>5}  " \
            f"{'dist':>6}  {'keysim':>6}  {'tempo':>6}  {'loss':>6}"
+    if has_arc:
+        head += f"  {'energy':>6}  {'target':>6}"
     lines = [head, "-" * len(head)]
     for _, r in frame.iterrows():
-        mark = "*" if r["is_seed"] else " "
-        lines.append(
-            f"{r['position']:>2}{mark}  {cut(r['artist']):<{width}}  {cut(r['track_name']):<{width}}  "
-            f"{r['camelot']:>3}  {num(r['tempo'], '5.0f'):>5}  {num(r['distance'], '6.3f'):>6}  "
-            f"{num(r['key_similarity'], '6.2f'):>6}  {num(r['tempo_similarity'], '6.2f'):>6}  "
-            f"{num(r['loss'], '6.3f'):>6}")
+        mark = "*" if r["is_seed"] else ("!" if r["relaxed"] else " ")
+        line = (f"{r['position']:>2}{mark}  {cut(r['artist']):<{width}}  {cut(r['track_name']):<{width}}  "
+                f"{r['camelot']:>3}  {num(r['tempo'], '5.0f'):>5}  {num(r['distance'], '6.3f'):>6}  "
+                f"{num(r['key_similarity'], '6.2f'):>6}  {num(r['tempo_similarity'], '6.2f'):>6}  "
+                f"{num(r['loss'], '6.3f'):>6}")
+        if has_arc:
+            line += f"  {num(r['energy'], '6.2f'):>6}  {num(r['arc_target'], '6.2f'):>6}"
+        lines.append(line)
     lines.append(f"total loss {playlist.total_loss:.3f} over {max(0, len(frame) - playlist.n_seeds)} "
                  f"transitions (* = seed)")
+    if playlist.relaxed_moves:
+        counts: dict[str, int] = {}
+        for rel in playlist.relaxed:
+            for name in rel:
+                counts[name] = counts.get(name, 0) + 1
+        what = ", ".join(f"{name} {n}x" for name, n in counts.items())
+        moves = "move" if playlist.relaxed_moves == 1 else "moves"
+        lines.append(f"! {playlist.relaxed_moves} {moves} relaxed a hard rule that could not be met ({what})")
     if playlist.message:
         lines.append(f"note: {playlist.message}")
     return "\n".join(lines) + "\n"

@@ -231,7 +231,7 @@ def mae_bars(maes: Mapping[str, float], mad: float | None = None, highlight: str
                            text=[f"{v:.3f}" for _, v in items], textposition="outside"))
     if mad is not None:
         fig.add_hline(y=mad, line=dict(dash="dash", color="grey"),
-                      annotation_text=f"mean absolute deviation {mad:.3f}")
+                      annotation_text=f"mean absolute deviation {mad:.3f}", annotation_position="top left")
     top = max([v for _, v in items] + ([mad] if mad else [])) if items else 1.0
     fig.update_layout(title="Test MAE on held-out playlists (transformed features, lower is better)",
                       height=360, yaxis=dict(title="MAE", range=[0, top * 1.15]),

@@ -92,6 +92,16 @@ def key_score(key_a, mode_a, key_b, mode_b, mode: str = "reference") -> np.ndarr
     return np.asarray(theory.key_similarity(key_a, mode_a, key_b, mode_b), dtype=np.float64)
 
 
+def camelot_compatible_table() -> np.ndarray:
+    """(25, 25) bool ``T[camelot_index(a), camelot_index(b)]`` = :func:`camelot_strict_compatible`."""
+    key, mode = np.arange(24) % 12, np.arange(24) // 12
+    slot = camelot_index(key, mode)
+    table = np.zeros((25, 25), dtype=bool)
+    table[slot[:, None], slot[None, :]] = theory.camelot_compatible(key[:, None], mode[:, None], key[None, :],
+                                                                     mode[None, :])
+    return table
+
+
 def camelot_strict_compatible(key_a, mode_a, key_b, mode_b) -> np.ndarray:
     """Strict DJ rule (same code, +/-1 same letter, A<->B): ``theory.camelot_compatible``; False for no key."""
     return theory.camelot_compatible(key_a, mode_a, key_b, mode_b)
@@ -131,6 +141,9 @@ def tempo_score(t_from, t_to, mode: str = "reference", width: float = DJ_TEMPO_W
 
 # relaxed first -> last when no candidate meets every rule (the artist rule is what listeners notice most)
 RELAX_ORDER = ("camelot_only", "max_bpm_change", "no_repeat_artist")
+# added to a move's loss per broken rule where rules cannot be masks (reordering places every song): larger
+# than any spread of the other terms over a move, so local search removes violations first
+RULE_PENALTY = 10.0
 
 
 @dataclass(frozen=True)
@@ -222,14 +235,17 @@ def allowed_mask(rules: Rules, last: SongFields, cand: SongFields,
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def allowed_masks(rules: Rules, last: SongFields, cand: SongFields,
-                  available=None) -> tuple[np.ndarray, list[tuple[str, ...]]]:
+def allowed_masks(rules: Rules, last: SongFields, cand: SongFields, available=None,
+                  masks: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, list[tuple[str, ...]]]:
     """Batched :func:`allowed_mask` for beam search: ``last`` fields (B,), ``cand`` (P,), ``available``
-    (B, P) or (P,). Returns ``(mask (B, P), relaxed per row)``; each beam relaxes on its own."""
+    (B, P) or (P,). Returns ``(mask (B, P), relaxed per row)``; each beam relaxes on its own. ``masks``:
+    the (B, P) :func:`rule_masks` if the caller computed them already (the engine uses lookup tables)."""
     B = len(np.atleast_1d(last.key))
     P = len(np.atleast_1d(cand.key))
     col = lambda a: None if a is None else np.asarray(a).reshape(B, 1)  # noqa: E731
-    masks = rule_masks(rules, SongFields(col(last.key), col(last.mode), col(last.tempo), col(last.artist)), cand)
+    if masks is None:
+        masks = rule_masks(rules, SongFields(col(last.key), col(last.mode), col(last.tempo), col(last.artist)),
+                           cand)
     avail = (np.ones((B, P), bool) if available is None
              else np.broadcast_to(np.asarray(available, bool), (B, P)))
     active = list(rules.active)
@@ -259,7 +275,8 @@ def allowed_masks(rules: Rules, last: SongFields, cand: SongFields,
 class Scoring:
     """How transitions are scored beyond the feature distance: key score mode (``"reference"`` or
     ``"camelot"``), tempo score mode (``"reference"`` or ``"dj"``, kernel ``tempo_width`` as a fraction),
-    hard ``rules``, and an energy ``arc`` (None = no target) weighted by ``arc_weight`` (>= 0) in the loss::
+    hard ``rules``, and an energy ``arc`` (None = no target) weighted by ``arc_weight`` (>= 0) in the loss
+    (``fit_arc``: the engine stretches a named arc shape to the energy range of the pool)::
 
         L(c) = flow * d(c) - sweetness * key_score(s, c) - smoothness * tempo_score(s, c)
                + arc_weight * sum_f |f(c) - target_f(position of c)|     (f = energy, and valence if given)
@@ -273,6 +290,7 @@ class Scoring:
     rules: Rules = field(default_factory=Rules)
     arc: "Arc | None" = None
     arc_weight: float = 1.0
+    fit_arc: bool = True
 
     def __post_init__(self):
         _check(self.key, KEY_MODES, "key score")
@@ -299,9 +317,26 @@ class Scoring:
         return {"key_score": self.key, "tempo_score": self.tempo, "tempo_width": float(self.tempo_width),
                 "rules": self.rules.to_dict(),
                 "arc": None if self.arc is None else self.arc.to_dict(),
-                "arc_weight": float(self.arc_weight)}
+                "arc_weight": float(self.arc_weight), "fit_arc": bool(self.fit_arc)}
 
 
 def _check(value: str, allowed: tuple[str, ...], what: str) -> None:
     if value not in allowed:
         raise ValueError(f"{what} must be one of {allowed}, got {value!r}")
+
+
+# DJ_DEFAULTS: the proposed DJ-grade defaults (Weights, Scoring). On the trained GRU (bench/bench_dj_targets.py,
+# 4 x 20 seeds, 300-song subgenre pools, greedy) sweetness 0.7 / smoothness 0.6 under camelot + dj gives ~83%
+# Camelot, ~87% within 6% tempo, feature step ~1.08 x the reference: the step budget binds (sweetness and
+# smoothness 1 reach 88% / 94% but a 1.27 x step). Built lazily (module __getattr__) because disco.engine,
+# which defines Weights, imports this module.
+_DJ_WEIGHTS = {"sweetness": 0.7, "smoothness": 0.6}
+_DJ_SCORING = {"key": "camelot", "tempo": "dj"}
+
+
+def __getattr__(name: str):
+    if name == "DJ_DEFAULTS":
+        from disco.engine import Weights
+
+        return Weights(**_DJ_WEIGHTS), Scoring(**_DJ_SCORING)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -19,6 +19,7 @@ from disco.engine import Playlist, Weights, build_playlist
 from disco.errors import CatalogError, SeedError
 from disco.interfaces import Predictor, SongArrays
 from disco.reorder import reorder_songs
+from disco.scoring import Scoring
 
 _ID = r"[0-9A-Za-z]{22}"
 _TRACK_REF = re.compile(rf"^\s*(?:spotify:track:(?P<a>{_ID})|(?:https?://)?open\.spotify\.com/(?:intl-[\w-]+/)?"
@@ -156,14 +157,16 @@ class Disco:
         return CandidatePool(source, size, random_state).select(self.catalog, self.arrays, seeds)
 
     def build(self, seeds: Sequence[str | int], length: int = 20, pool: str = "union", pool_size: int = 300,
-              weights: Weights = Weights(), search: str = "greedy", beam_width: int = 8) -> Playlist:
-        """A playlist of ``length`` songs (seeds included, first, in order) from a ``pool`` around the seeds."""
+              weights: Weights = Weights(), search: str = "greedy", beam_width: int = 8,
+              scoring: Scoring = Scoring()) -> Playlist:
+        """A playlist of ``length`` songs (seeds included, first, in order) from a ``pool`` around the seeds;
+        ``scoring``: DJ key/tempo scores, hard rules, energy arc (default: the spec's reference scoring)."""
         if not seeds:
             raise SeedError("give at least one seed song")
         idx = self.resolve_seeds(seeds)
         candidates = self.pool(idx, pool, pool_size)
         out = build_playlist(idx, candidates, length, weights, search, beam_width, arrays=self.arrays,
-                             predictor=self.predictor)
+                             predictor=self.predictor, scoring=scoring)
         out.settings.update({"pool": pool, "pool_size_asked": int(pool_size), "network": self.network_name})
         return out
 
@@ -216,7 +219,8 @@ class Disco:
         return TrackList(self.catalog, self.arrays, np.array(found, dtype=np.int64), str(path), unknown, repeats)
 
     def reorder(self, tracks: TrackList | Sequence[str | int], weights: Weights = Weights(), search: str = "beam",
-                beam_width: int = 8, keep_first: bool = True, improve: bool = True) -> Playlist:
+                beam_width: int = 8, keep_first: bool = True, improve: bool = True,
+                scoring: Scoring = Scoring()) -> Playlist:
         """The given songs in the order of lowest summed loss (first song kept unless ``keep_first=False``).
 
         ``tracks``: a :class:`TrackList` (then render with ``tracks.catalog``) or seeds as for :meth:`build`.
@@ -228,7 +232,7 @@ class Disco:
             raise CatalogError(f"{tracks.source} has {len(tracks.indices)} songs; reorder handles at most "
                                f"{MAX_REORDER} (give one playlist)")
         out = reorder_songs(tracks.indices, tracks.arrays, self.predictor, weights, keep_first=keep_first,
-                            search=search, beam_width=beam_width, improve=improve)
+                            search=search, beam_width=beam_width, improve=improve, scoring=scoring)
         out.settings.update({"source": tracks.source, "network": self.network_name})
         return out
 

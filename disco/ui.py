@@ -488,8 +488,10 @@ def show_playlist(disco, playlist, *, key: str, title: str = "") -> None:
         st.dataframe(playlist_table(frame), hide_index=True, key=f"{key}_table",
                      height=min(35 * (len(frame) + 1) + 3, 563),  # 35 px rows: no empty rows below
                      column_config={
-                         "seed": st.column_config.CheckboxColumn("seed"),
-                         "BPM": st.column_config.NumberColumn(format="%.0f"),
+                         "#": st.column_config.NumberColumn(width=40),
+                         "Camelot": st.column_config.TextColumn(width=70),
+                         "seed": st.column_config.CheckboxColumn("seed", width=50),
+                         "BPM": st.column_config.NumberColumn(format="%.0f", width=50),
                          "distance": st.column_config.NumberColumn(format="%.2f"),
                          "key sim.": st.column_config.NumberColumn(format="%.1f"),
                          "tempo sim.": st.column_config.NumberColumn(format="%.2f"),

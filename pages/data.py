@@ -10,7 +10,7 @@ def loaded_section() -> None:
     if ui.current_source().is_default and not ui.has_default_data():
         st.info("No song catalog is loaded yet.")
         return
-    disco = ui.require_disco()
+    disco = ui.load_disco()  # errors show here (user_errors) and the upload/fetch sections still follow
     report = disco.catalog.report
     st.subheader("Loaded catalog")
     st.markdown(f"**Source:** `{report.source}` ({report.schema} layout)"

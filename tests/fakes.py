@@ -41,20 +41,31 @@ class RunningMean:
         return (total, count), total / count
 
 
-def make_arrays(n: int = 200, seed: int = 0, no_key_fraction: float = 0.05) -> SongArrays:
-    """Random SongArrays: z ~ N(0, 1), keys 0..11 (a few -1), modes, tempi 70..180 BPM."""
+def make_arrays(n: int = 200, seed: int = 0, no_key_fraction: float = 0.05, n_artists: int | None = None) -> SongArrays:
+    """Random SongArrays: z ~ N(0, 1), keys 0..11 (a few -1), modes, tempi 70..180 BPM, raw energy and
+    valence 0..1, artist codes 0..n_artists-1 (default n // 4; a few -1 = unknown)."""
     rng = np.random.default_rng(seed)
     z = rng.normal(size=(n, 8)).astype(np.float32)
     key = rng.integers(0, 12, n).astype(np.int8)
     key[rng.random(n) < no_key_fraction] = -1
-    return SongArrays(z=z, mode=rng.integers(0, 2, n).astype(np.int8), key=key,
-                      tempo=rng.uniform(70, 180, n).astype(np.float32), pca=z[:, :3].copy())
+    mode = rng.integers(0, 2, n).astype(np.int8)
+    tempo = rng.uniform(70, 180, n).astype(np.float32)
+    # drawn after the original fields, so those stay as they were
+    energy = rng.uniform(0, 1, n).astype(np.float32)
+    valence = rng.uniform(0, 1, n).astype(np.float32)
+    artist = rng.integers(0, max(1, n_artists or n // 4), n).astype(np.int32)
+    artist[rng.random(n) < 0.02] = -1
+    return SongArrays(z=z, mode=mode, key=key, tempo=tempo, pca=z[:, :3].copy(), energy=energy, valence=valence,
+                      artist=artist)
 
 
 def arrays_from_songs(songs: pd.DataFrame) -> SongArrays:
     """SongArrays from a songs frame with simple z-scoring (what FlowModel.song_arrays does, roughly)."""
     x = songs[list(ABSTRACT_FEATURES)].to_numpy(np.float64)
     z = ((x - x.mean(0)) / (x.std(0) + 1e-9)).astype(np.float32)
+    artist = pd.factorize(songs["artist"].replace("", pd.NA))[0].astype(np.int32)  # -1 = unknown
     return SongArrays(z=z, mode=songs["mode"].to_numpy().astype(np.int8),
                       key=songs["key"].to_numpy().astype(np.int8),
-                      tempo=songs["tempo"].to_numpy().astype(np.float32), pca=z[:, :3].copy())
+                      tempo=songs["tempo"].to_numpy().astype(np.float32), pca=z[:, :3].copy(),
+                      energy=songs["energy"].to_numpy(np.float32), valence=songs["valence"].to_numpy(np.float32),
+                      artist=artist)

@@ -371,3 +371,19 @@ def test_failed_fetch_is_an_error_naming_every_address(tmp_path, monkeypatch):
     assert len(at.error) == 1
     assert all(url in at.error[0].value for url in config.DATASET_URLS)
     assert not (tmp_path / "data" / "spotify_songs.csv").exists()
+
+
+def test_missing_model_is_an_error_with_what_to_do(tmp_path, monkeypatch):
+    import songgen
+
+    (tmp_path / "data").mkdir()
+    songgen.write_tidy_csv(tmp_path / "data" / "spotify_songs.csv")  # made-up songs, default file name
+    monkeypatch.setenv("DISCO_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DISCO_MODELS_DIR", str(tmp_path / "no_models"))
+    at = _app().run()
+    assert not at.exception
+    assert len(at.error) == 1 and "python -m disco train" in at.error[0].value
+    at.switch_page("pages/data.py").run()  # the data page still offers upload and fetch
+    assert not at.exception
+    assert [b.label for b in at.button] == ["Fetch the TidyTuesday songs"]
+    assert len(at.get("file_uploader")) == 1

@@ -6,6 +6,7 @@ from disco.catalog import load_catalog
 from disco.cli import main
 from disco.config import models_dir
 from disco.engine import Weights
+from disco.scoring import Scoring
 from disco.errors import CatalogError, SeedError
 from disco.service import Disco, parse_track_ref
 from fakes import LinearRNN, arrays_from_songs
@@ -111,3 +112,58 @@ def test_cli_build_and_reorder_on_real_catalog(real_csv, trained, tmp_path, caps
     assert len(text) == 13 and rows[-1]["track_id"] in text[1]  # first song kept
     assert main(["build", "--seed", "qqqq zzzz xxxx", "--data", str(real_csv)]) == 2
     assert "error:" in capsys.readouterr().err
+
+
+DJ_FLAGS = ["--key-score", "camelot", "--tempo-score", "dj", "--arc", "peak", "--arc-weight", "3",
+            "--max-bpm-change", "6%", "--camelot-only", "--no-repeat-artist"]
+
+
+def test_cli_dj_flags_round_trip_into_json_settings(disco, tmp_path, monkeypatch, capsys):
+    import disco.commands.build as build_cmd
+    import disco.commands.reorder as reorder_cmd
+
+    monkeypatch.setattr(build_cmd, "load_service", lambda args: disco)
+    monkeypatch.setattr(reorder_cmd, "load_service", lambda args: disco)
+    out = tmp_path / "pl.json"
+    assert main(["build", "--seed", disco.catalog.label(0), "--length", "8", "--format", "json", "--out", str(out)] + DJ_FLAGS) == 0
+    doc = json.loads(out.read_text())
+    sc = doc["settings"]["scoring"]
+    assert (sc["key_score"], sc["tempo_score"], sc["arc_weight"]) == ("camelot", "dj", 3.0)
+    assert sc["rules"] == {"camelot_only": True, "max_bpm_change": 6.0, "no_repeat_artist": True}
+    assert sc["arc"]["name"] == "peak" and len(sc["arc"]["energy"]) == 4
+    rows = doc["playlist"]
+    assert len(rows) == 8 and rows[0]["arc_target"] is None and rows[4]["arc_target"] is not None
+    assert all(isinstance(r["relaxed"], list) for r in rows)
+    assert doc["settings"]["relaxed_moves"] == sum(bool(r["relaxed"]) for r in rows)
+    # defaults: the reference scoring
+    assert main(["build", "--seed", disco.catalog.label(0), "--length", "5", "--format", "json", "--out", str(out)]) == 0
+    assert json.loads(out.read_text())["settings"]["scoring"] == Scoring().to_dict()
+    # reorder takes the same flags; a custom arc file is recorded as given
+    arc = tmp_path / "arc.json"
+    arc.write_text('{"energy": [[0, 0.3], [0.5, 0.9], [1, 0.4]]}')
+    ids = tmp_path / "ids.txt"
+    ids.write_text("\n".join(disco.catalog.songs.track_id.iloc[[5, 6, 7, 8, 9]]) + "\n")
+    assert main(["reorder", str(ids), "--format", "json", "--out", str(out), "--arc", str(arc),
+                 "--key-score", "camelot", "--camelot-only"]) == 0
+    sc = json.loads(out.read_text())["settings"]["scoring"]
+    assert sc["arc"]["energy"] == [[0.0, 0.3], [0.5, 0.9], [1.0, 0.4]] and sc["rules"]["camelot_only"]
+    capsys.readouterr()
+
+
+def test_cli_bad_arc_and_percent_are_one_clear_error(tmp_path, capsys):
+    bad = tmp_path / "arc.json"
+    bad.write_text('{"energy": [[0, 0.3], [2, 1.0]]}')
+    assert main(["build", "--seed", "x", "--arc", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: arc file") and str(bad) in err and "outside 0..1" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert main(["build", "--seed", "x", "--arc", str(tmp_path / "missing.json")]) == 2
+    assert "not found" in capsys.readouterr().err
+    assert main(["build", "--seed", "x", "--arc", "mountain"]) == 2
+    assert "--arc must be one of" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["build", "--seed", "x", "--max-bpm-change", "-3"])
+    assert ">= 0" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["build", "--seed", "x", "--key-score", "circle"])
+    assert "invalid choice" in capsys.readouterr().err

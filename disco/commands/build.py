@@ -39,13 +39,43 @@ def _spicy(text: str) -> float:
     return value
 
 
+def _percent(text: str) -> float:
+    try:
+        value = float(text.rstrip("%"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a percentage like 6 or 6%, got {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"expected a finite percentage >= 0, got {text}")
+    return value
+
+
 def add_engine_options(p: argparse.ArgumentParser, default_search: str) -> None:
-    """Options shared by ``build`` and ``reorder``: weights, search, output, data and model."""
+    """Options shared by ``build`` and ``reorder``: weights, search, DJ scoring, output, data and model."""
+    from disco.scoring import KEY_MODES, TEMPO_MODES, Scoring
+
+    default = Scoring()  # the spec's reference scoring (see disco.scoring.DJ_DEFAULTS for the DJ proposal)
     g = p.add_argument_group("loss weights (spec section 3)")
     g.add_argument("--flow", type=_weight, default=1.0, help="weight of the feature distance (default 1)")
     g.add_argument("--sweetness", type=_weight, default=1.0, help="weight of key similarity (default 1)")
     g.add_argument("--smoothness", type=_weight, default=1.0, help="weight of tempo similarity (default 1)")
     g.add_argument("--spicy", type=_spicy, default=1.2, help="scale of the network's prediction (default 1.2)")
+    dj = p.add_argument_group("DJ scoring (issue 8)")
+    dj.add_argument("--key-score", choices=KEY_MODES, default=default.key,
+                    help="reference: circle of fifths (diagonal moves score perfect); camelot: graded DJ wheel "
+                    f"(same 1, +/-1 0.9, A<->B 0.8, diagonal 0.55, +/-2 0.45, else 0.1) (default {default.key})")
+    dj.add_argument("--tempo-score", choices=TEMPO_MODES, default=default.tempo,
+                    help="reference: cosine of the log2 tempo ratio; dj: exp(-(pct/4%%)^2) of the change after "
+                    f"folding double/half time, 6%% is the edge (default {default.tempo})")
+    dj.add_argument("--arc", default="none", metavar="none|peak|build|waves|FILE.json",
+                    help="target energy curve over the playlist: warm-up/peak/cool-down, steady build, waves, or "
+                    'a JSON file {"energy": [[pos, value], ...]} (pos and value 0..1) (default none)')
+    dj.add_argument("--arc-weight", type=_weight, default=default.arc_weight,
+                    help=f"weight of |energy - target| in the loss (default {default.arc_weight:g})")
+    dj.add_argument("--max-bpm-change", type=_percent, metavar="PCT",
+                    help="hard limit on the tempo change in percent after folding double/half time")
+    dj.add_argument("--camelot-only", action="store_true",
+                    help="only Camelot-compatible moves (same code, +/-1, A<->B) while the pool allows")
+    dj.add_argument("--no-repeat-artist", action="store_true", help="never the same artist twice in a row")
     s = p.add_argument_group("search")
     s.add_argument("--search", choices=("greedy", "beam"), default=default_search,
                    help=f"greedy (the reference) or beam search over the summed loss (default {default_search})")
@@ -63,6 +93,16 @@ def weights_from_args(args):
     from disco.engine import Weights
 
     return Weights(flow=args.flow, sweetness=args.sweetness, smoothness=args.smoothness, spicy=args.spicy)
+
+
+def scoring_from_args(args):
+    """The :class:`disco.scoring.Scoring` of the DJ options; a bad ``--arc`` file raises DiscoError."""
+    from disco import arcs
+    from disco.scoring import Rules, Scoring
+
+    return Scoring(key=args.key_score, tempo=args.tempo_score, arc=arcs.parse_arc(args.arc),
+                   arc_weight=args.arc_weight,
+                   rules=Rules(args.camelot_only, args.max_bpm_change, args.no_repeat_artist))
 
 
 def load_service(args):
@@ -102,9 +142,10 @@ def run(args) -> int:
         raise DiscoError(f"--length {args.length} is shorter than the {len(args.seed)} seeds; "
                          "the length counts the seeds")
     weights = weights_from_args(args)
+    scoring = scoring_from_args(args)
     disco = load_service(args)
     playlist = disco.build(args.seed, length=args.length, pool=args.pool, pool_size=args.pool_size,
-                           weights=weights, search=args.search, beam_width=args.beam_width)
+                           weights=weights, search=args.search, beam_width=args.beam_width, scoring=scoring)
     if playlist.message:
         print(f"note: {playlist.message}", file=sys.stderr)
     write_output(disco.render(playlist, args.format), args)

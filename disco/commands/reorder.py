@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from disco.commands.build import add_engine_options, load_service, weights_from_args, write_output
+from disco.commands.build import (add_engine_options, load_service, scoring_from_args, weights_from_args,
+                                  write_output)
 
 
 def register(subparsers) -> None:
@@ -23,10 +24,11 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     weights = weights_from_args(args)
+    scoring = scoring_from_args(args)
     disco = load_service(args)
     tracks = disco.read_track_list(args.file)
     print(tracks.summary(), file=sys.stderr)
     playlist = disco.reorder(tracks, weights=weights, search=args.search, beam_width=args.beam_width,
-                             keep_first=not args.best_start, improve=not args.no_improve)
+                             keep_first=not args.best_start, improve=not args.no_improve, scoring=scoring)
     write_output(disco.render(playlist, args.format, catalog=tracks.catalog), args)
     return 0
