@@ -11,11 +11,12 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from disco.errors import DownloadError
 
 CHUNK = 1 << 16
+Progress = Callable[[int, int | None], None]  # (bytes so far, total bytes or None)
 
 
 def sha256_of(path: str | Path) -> str:
@@ -34,8 +35,12 @@ def _atomic_target(dest: Path):
 
 
 def download(url: str, dest: str | Path, sha256: str | None = None, timeout: float = 30.0,
-             progress: bool = True) -> str:
+             progress: bool = True, on_progress: Progress | None = None) -> str:
     """Fetch ``url`` into ``dest``; check ``sha256`` when given. Returns the file's sha256.
+
+    ``progress`` shows a tqdm bar; ``on_progress(done, total)`` is called after each chunk with the
+    bytes received so far and the Content-Length (None when the server sends none), e.g. for a
+    dashboard progress bar.
 
     Raises DownloadError on a network error, an HTTP error status, a body shorter than its
     Content-Length, or a checksum mismatch; ``dest`` is then left as it was.
@@ -65,6 +70,8 @@ def download(url: str, dest: str | Path, sha256: str | None = None, timeout: flo
                     digest.update(chunk)
                     received += len(chunk)
                     bar.update(len(chunk))
+                    if on_progress is not None:
+                        on_progress(received, expected_size)
                 wire = response.raw.tell() if encoded else received
             if expected_size is not None and wire < expected_size:
                 raise DownloadError(f"download of {url} was cut short: got {wire:,} of {expected_size:,} "
@@ -90,8 +97,11 @@ def _chunks(response) -> Iterable[bytes]:
                             f"({exc.__class__.__name__}); nothing was written, try again") from None
 
 
-def copy_file(src: str | Path, dest: str | Path, sha256: str | None = None) -> str:
-    """Copy a local file into ``dest`` atomically (checksum checked when given). Returns its sha256."""
+def copy_file(src: str | Path, dest: str | Path, sha256: str | None = None,
+              on_progress: Progress | None = None) -> str:
+    """Copy a local file into ``dest`` atomically (checksum checked when given). Returns its sha256.
+
+    ``on_progress(done, total)`` is called after each chunk copied (bytes so far, file size)."""
     src, dest = Path(src).expanduser(), Path(dest)
     if not src.is_file():
         raise DownloadError(f"source file not found: {src}")
@@ -103,7 +113,14 @@ def copy_file(src: str | Path, dest: str | Path, sha256: str | None = None) -> s
     out, tmp = _atomic_target(dest)
     try:
         with out, open(src, "rb") as fh:
-            shutil.copyfileobj(fh, out, CHUNK)
+            if on_progress is None:
+                shutil.copyfileobj(fh, out, CHUNK)
+            else:
+                total, done = src.stat().st_size, 0
+                for block in iter(lambda: fh.read(CHUNK), b""):
+                    out.write(block)
+                    done += len(block)
+                    on_progress(done, total)
         os.replace(tmp, dest)
     finally:
         if tmp.exists():

@@ -100,3 +100,27 @@ def test_copy_file(tmp_path):
     with pytest.raises(DownloadError, match="checksum"):
         copy_file(src, tmp_path / "c.csv", sha256="0" * 64)
     assert not (tmp_path / "c.csv").exists()
+
+
+def test_on_progress_sees_growing_byte_counts_up_to_the_file_size(server, tmp_path, monkeypatch):
+    from disco import download as dl
+
+    monkeypatch.setattr(dl, "CHUNK", 4096)  # several chunks from the 50 KB body
+    calls = []
+    download(f"{server}/good.csv", tmp_path / "songs.csv", sha256=SHA, progress=False,
+             on_progress=lambda done, total: calls.append((done, total)))
+    done = [d for d, _ in calls]
+    assert len(calls) > 1 and done == sorted(set(done)) and done[-1] == len(BODY)
+    assert {t for _, t in calls} == {len(BODY)}  # the server's Content-Length
+
+
+def test_copy_file_reports_progress(tmp_path, monkeypatch):
+    from disco import download as dl
+
+    monkeypatch.setattr(dl, "CHUNK", 4096)
+    src = tmp_path / "a.csv"
+    src.write_bytes(BODY)
+    calls = []
+    copy_file(src, tmp_path / "b.csv", on_progress=lambda done, total: calls.append((done, total)))
+    assert len(calls) > 1 and [d for d, _ in calls] == sorted({d for d, _ in calls})
+    assert calls[-1] == (len(BODY), len(BODY)) and (tmp_path / "b.csv").read_bytes() == BODY
