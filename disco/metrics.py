@@ -6,6 +6,8 @@ Sequence functions take the per-song arrays of ONE ordered sequence and measure 
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from disco.theory import camelot_compatible, tempo_compatible
@@ -105,3 +107,27 @@ def transition_counts(key, mode, tempo, z, energy, tolerance: float = 0.06) -> d
         "feature_step": float(feature_steps(z).sum()),
         "energy_change": float(energy_changes(energy).sum()),
     }
+
+
+# --- shape of a playlist's energy (issue 8's peak-arc check) -------------------------------------------
+
+
+def thirds_means(values: np.ndarray) -> tuple[float, float, float]:
+    """Mean of the first, middle and last third of ``values`` (one playlist in playing order). The outer
+    thirds are the first and last ``n // 3`` values, the middle the rest (20 songs: 6 / 8 / 6). NaNs are
+    ignored; needs at least 3 values (else all NaN)."""
+    v = np.asarray(values, dtype=np.float64)
+    n = len(v)
+    if n < 3:
+        return (float("nan"),) * 3
+    a = n // 3
+    with warnings.catch_warnings():  # an all-NaN third gives NaN, quietly
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return float(np.nanmean(v[:a])), float(np.nanmean(v[a:n - a])), float(np.nanmean(v[n - a:]))
+
+
+def peak_shape(values: np.ndarray) -> bool:
+    """True when the middle third's mean is strictly above both outer thirds' (:func:`thirds_means`)."""
+    first, middle, last = thirds_means(values)
+    return bool(middle > first and middle > last)
+

@@ -20,17 +20,23 @@ from typing import Sequence
 
 import numpy as np
 
-from disco.engine import (SEARCHES, Playlist, Weights, _beam_paths, _blas_single_thread, _Scorer,
-                          evaluate_sequence, fit_arc, sequence_losses)
+from disco import scoring as scoring_mod
+from disco.engine import (SEARCHES, Playlist, Weights, _arc_values, _beam_paths, _blas_single_thread, _inputs,
+                          _rule_fields, _Scorer, _step, evaluate_sequence, fit_arc, sequence_losses)
 from disco.interfaces import Predictor, SongArrays
-from disco.scoring import Scoring
+from disco.scoring import RULE_PENALTY, Scoring
 
 MAX_EXACT = 10  # songs; 9! = 362,880 orders with a fixed first song
-_BATCH = 4096
 MULTI_START_MAX = 30  # songs: up to this size, local search starts from every initial order
 KICK_MAX = 16  # songs: up to this size, also iterated local search with KICKS random kicks
 KICKS = 12
-LOCAL_SEARCH_MAX = 100  # songs: beyond, a local-search pass (O(n^3) network steps) is too slow
+LOCAL_SEARCH_MAX = 400  # songs: beyond, beam search only (a local-search pass is O(n * window^2) steps)
+WINDOW = 8  # positions: local moves stay inside this many consecutive songs
+HORIZON = 4  # songs after a move's span whose loss change ranks it (the state carries further; moves are
+# then re-scored exactly)
+OR_OPT_RUN = 3  # songs: or-opt moves runs of up to this length
+SINGLE_TRIES = 4  # best single moves re-scored exactly beside the combined ones, per pass
+MIN_GAIN = 1e-3  # stop when a pass lowers the objective by less than this fraction
 
 
 def reorder_songs(indices: Sequence[int], arrays: SongArrays, predictor: Predictor, weights: Weights = Weights(),
@@ -131,51 +137,178 @@ def _kicks(order, best, arrays, predictor, weights, keep_first, max_passes, n_ki
     return order, improved
 
 
-def _neighbours(order: np.ndarray, lo: int) -> np.ndarray:
-    """All 2-opt (reverse order[i..j]) and or-opt (move a run of 1-3 songs) variants not touching
-    positions before ``lo``; (M, n)."""
+def move_templates(window: int) -> list[np.ndarray]:
+    """Local moves as permutations of a window of ``m <= window`` consecutive positions: 2-opt reversals
+    (``m - 1 .. 0``) and or-opt block swaps (two adjacent blocks of u and v songs trade places, one of
+    them 1-3 songs long: moving a run of 1-3 songs by up to ``window - 1`` places either way)."""
+    out = [np.arange(m)[::-1] for m in range(2, window + 1)]
+    for u in range(1, window):
+        for v in range(1, window + 1 - u):
+            if min(u, v) <= OR_OPT_RUN and (u, v) != (1, 1):  # (1, 1) is the 2-song reversal
+                out.append(np.concatenate([np.arange(u, u + v), np.arange(u)]))
+    return out
+
+
+def _moves(order: np.ndarray, lo: int, templates: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every template applied at every start ``a >= lo``: (M, n) orders and the changed span [a, b]."""
     n = len(order)
-    out = []
-    for i in range(lo, n - 1):
-        for j in range(i + 1, n):
-            new = order.copy()
-            new[i:j + 1] = order[i:j + 1][::-1]
-            out.append(new)
-    max_run = 3 if n <= 80 else 1
-    for run in range(1, max_run + 1):
-        for i in range(lo, n - run + 1):
-            seg = order[i:i + run]
-            rest = np.concatenate([order[:i], order[i + run:]])
-            for k in range(lo, len(rest) + 1):
-                if k == i:
-                    continue
-                out.append(np.concatenate([rest[:k], seg, rest[k:]]))
-    return np.array(out, dtype=np.int64).reshape(-1, n)
+    rows, starts, ends = [], [], []
+    for p in templates:
+        m = len(p)
+        a = np.arange(lo, n - m + 1)
+        if len(a) == 0:
+            continue
+        cand = np.broadcast_to(order, (len(a), n)).copy()
+        cols = a[:, None] + np.arange(m)[None, :]
+        cand[np.arange(len(a))[:, None], cols] = order[a[:, None] + p[None, :]]
+        rows.append(cand)
+        starts.append(a)
+        ends.append(a + m - 1)
+    if not rows:
+        return np.empty((0, n), np.int64), np.empty(0, np.int64), np.empty(0, np.int64)
+    return np.concatenate(rows), np.concatenate(starts), np.concatenate(ends)
+
+
+class _OrderScorer:
+    """The sequential objective of orders of one fixed set of songs, exactly as
+    :func:`~disco.engine.sequence_losses` (loss plus ``RULE_PENALTY`` per broken rule), in float64.
+
+    Works on local ids 0..n-1 (positions in ``songs``): the pair terms (key, tempo, rules) are one (n, n)
+    lookup and the arc an (L, n) one, so a transition costs a network step plus a distance. ``trace`` runs
+    one order and keeps the network state before every position; ``window_sums`` re-scores only positions
+    ``p0..e`` of many candidate orders, starting from those cached states (the prefix is unchanged)."""
+
+    def __init__(self, songs, arrays, predictor, weights, scoring):
+        songs = np.asarray(songs, dtype=np.int64)
+        n = len(songs)
+        self.n, self.predictor, self.w = n, predictor, weights
+        self.x = _inputs(arrays, songs)
+        self.z = np.asarray(arrays.z)[songs].astype(np.float64)
+        k, m, t = (np.asarray(a)[songs] for a in (arrays.key, arrays.mode, arrays.tempo))
+        s, c = np.arange(n)[:, None], np.arange(n)[None, :]
+        pair = (-weights.sweetness * scoring.key_score(k[s], m[s], k[c], m[c])
+                - weights.smoothness * scoring.tempo_score(t[s], t[c]))
+        fields = _rule_fields(arrays, scoring)
+        if fields is not None:
+            f = fields.take(songs)
+            masks = scoring_mod.rule_masks(scoring.rules, f.take(s), f.take(c))
+            pair = pair + RULE_PENALTY * sum((~np.broadcast_to(mk, (n, n))).astype(np.float64)
+                                             for mk in masks.values())
+        self.pair = np.asarray(pair, dtype=np.float64)
+        self.arc = None
+        if scoring.uses_arc:  # (L, n): arc term of song c at position p
+            raw = _arc_values(arrays, scoring, songs)
+            targets = scoring.arc.targets(n)
+            self.arc = scoring.arc_weight * np.abs(raw[None, :, :] - targets[:, None, :]).sum(axis=2)
+
+    def _loss(self, y, prev, cur, pos) -> np.ndarray:
+        a = self.w.spicy * np.asarray(y, dtype=np.float64)
+        d = np.sqrt(((a - self.z[cur]) ** 2).sum(axis=1))
+        out = self.w.flow * d + self.pair[prev, cur]
+        return out if self.arc is None else out + self.arc[pos, cur]
+
+    def trace(self, order: np.ndarray) -> tuple[np.ndarray, tuple]:
+        """Per-position losses (n,) of one local order (position 0: 0) and the states before feeding each
+        song: ``states[i][p]`` = state after the first ``p`` songs (p = 0..n-1)."""
+        n = self.n
+        state = self.predictor.initial_state(1)
+        kept = [state]
+        losses = np.zeros(n)
+        for p in range(1, n):
+            state, y = _step(self.predictor, state, self.x[order[p - 1]][None, :])
+            kept.append(state)
+            losses[p] = self._loss(y, order[p - 1:p], order[p:p + 1], p)[0]
+        states = tuple(np.concatenate([s[j] for s in kept[:n]]) for j in range(len(kept[0])))
+        return losses, states
+
+    def window_sums(self, cands: np.ndarray, p0: np.ndarray, e: np.ndarray, states: tuple) -> np.ndarray:
+        """Summed losses of positions ``p0..e`` (p0 >= 1) of each candidate, from the cached ``states``
+        of the order they were derived from (same songs before ``p0``). Batched by window length."""
+        out = np.zeros(len(cands))
+        span = e - p0 + 1
+        for k in np.unique(span):
+            g = np.flatnonzero(span == k)
+            state = tuple(s[p0[g] - 1] for s in states)
+            total = np.zeros(len(g))
+            for t in range(int(k)):
+                pos = p0[g] + t
+                prev, cur = cands[g, pos - 1], cands[g, pos]
+                state, y = _step(self.predictor, state, self.x[prev])
+                total += self._loss(y, prev, cur, pos)
+            out[g] = total
+        return out
+
+    def totals(self, orders: np.ndarray, states: tuple) -> np.ndarray:
+        """Whole objectives (positions 1..n-1) of local orders."""
+        orders = np.atleast_2d(orders)
+        ones = np.ones(len(orders), dtype=np.int64)
+        return self.window_sums(orders, ones, ones * (self.n - 1), states)
 
 
 def local_search(order: np.ndarray, arrays: SongArrays, predictor: Predictor, weights: Weights,
-                 keep_first: bool = True, max_passes: int = 30, *,
-                 scoring: Scoring = Scoring()) -> tuple[np.ndarray, int]:
-    """Best-improvement 2-opt / or-opt on the true sequential loss (plus rule penalties); returns (order,
-    passes that improved)."""
+                 keep_first: bool = True, max_passes: int = 30, *, scoring: Scoring = Scoring(),
+                 window: int = WINDOW, horizon: int = HORIZON, min_gain: float = MIN_GAIN) -> tuple[np.ndarray, int]:
+    """2-opt / or-opt local search on the true sequential loss (plus rule penalties); returns (order,
+    passes that improved).
+
+    Moves stay inside a ``window`` of consecutive positions (reverse up to ``window`` songs, move a run of
+    1-3 songs up to ``window - 1`` places). Each pass ranks all moves by their change over the moved span
+    plus ``horizon`` songs (the network's state is cached before every position, so a move costs
+    ``span + horizon`` steps, not a whole playlist), then tries, scored exactly: the best non-overlapping
+    improving moves together, halves of that set, and the best single moves; the best of those is kept if
+    it lowers the objective. Stops after ``max_passes`` or when a pass gains less than ``min_gain`` (a
+    fraction of the objective). With ``window`` and ``horizon`` >= the length every move is ranked exactly.
+    Deterministic.
+    """
     order = np.asarray(order, dtype=np.int64)
+    n = len(order)
     lo = 1 if keep_first else 0
-    best = float(sequence_losses(order[None, :], arrays=arrays, predictor=predictor, weights=weights,
-                                 scoring=scoring)[0])
+    if n - lo < 2:
+        return order, 0
+    scorer = _OrderScorer(order, arrays, predictor, weights, scoring)
+    templates = move_templates(max(2, min(int(window), n - lo)))
+    local = np.arange(n)
     passes = 0
-    for _ in range(max_passes):
-        cands = _neighbours(order, lo)
-        if len(cands) == 0:
-            break
-        tot = np.concatenate([sequence_losses(cands[s:s + _BATCH], arrays=arrays, predictor=predictor,
-                                              weights=weights, scoring=scoring)
-                              for s in range(0, len(cands), _BATCH)])
-        j = int(np.argmin(tot))  # first minimum: deterministic
-        if tot[j] >= best - 1e-9:
-            break
-        order, best = cands[j], float(tot[j])
-        passes += 1
-    return order, passes
+    with _blas_single_thread():
+        losses, states = scorer.trace(local)
+        best = float(losses.sum())
+        for _ in range(max_passes):
+            cands, a, b = _moves(local, lo, templates)
+            if len(cands) == 0:
+                break
+            p0 = np.maximum(a, 1)
+            e = np.minimum(b + int(horizon), n - 1)
+            cum = np.concatenate([[0.0], np.cumsum(losses)])
+            delta = scorer.window_sums(cands, p0, e, states) - (cum[e + 1] - cum[p0])
+            good = np.flatnonzero(delta < -1e-9)
+            if len(good) == 0:
+                break
+            good = good[np.argsort(delta[good], kind="stable")]
+            chosen, taken = [], np.zeros(n + 2, dtype=bool)  # taken[p + 1]: position p is moved
+            for mv in good:
+                if not taken[a[mv]:b[mv] + 3].any():  # positions a-1 .. b+1 free: independent transitions
+                    chosen.append(mv)
+                    taken[a[mv] + 1:b[mv] + 2] = True
+            tries = []
+            for size in sorted({len(chosen), (len(chosen) + 1) // 2, (len(chosen) + 3) // 4}, reverse=True):
+                combo = local.copy()
+                for mv in chosen[:size]:
+                    combo[a[mv]:b[mv] + 1] = cands[mv, a[mv]:b[mv] + 1]
+                tries.append(combo)
+            tries.extend(cands[good[:SINGLE_TRIES]])
+            tries = np.stack(tries)
+            tot = scorer.totals(tries, states)
+            j = int(np.argmin(tot))  # first minimum: deterministic
+            if tot[j] >= best - 1e-9:
+                break
+            gain = best - float(tot[j])
+            local = tries[j]
+            passes += 1
+            losses, states = scorer.trace(local)
+            best = float(losses.sum())
+            if gain < min_gain * max(abs(best), 1.0):
+                break
+    return order[local], passes
 
 
 def exact_order(indices: Sequence[int], arrays: SongArrays, predictor: Predictor, weights: Weights = Weights(),

@@ -40,3 +40,11 @@ def send_playlist(client: SpotifyClient | None, name: str, track_ids, descriptio
     if client is None or not client.user:
         raise SpotifyError(NOT_CONNECTED)
     return client.send_playlist(name, list(track_ids), description)
+
+
+def dashboard_section() -> None:
+    """The Data page's Spotify section (Streamlit); lives in :mod:`disco.spotify_panel`, imported only here
+    so that ``import disco.spotify`` never loads Streamlit."""
+    from disco.spotify_panel import render
+
+    render()
