@@ -7,8 +7,9 @@ step ``||z[i+1] - z[i]||`` (the evaluation's ``metrics.feature_steps``) and its 
 moves that relaxed a hard rule, and for arcs the share of builds whose middle third's mean energy is above both
 outer thirds (``peak ok``) and the mean |energy - target|.
 
-Targets: camelot >= 80%, tempo >= 85%, step <= 1.10 x reference (``disco.scoring.DJ_DEFAULTS`` is checked
-and the best grid point meeting them is printed).
+Targets: camelot >= 80%, tempo >= 85%, step <= 1.10 x reference (the DJ preset, ``disco.evaluation.presets()``,
+is checked and the best grid point meeting them is printed). ``python -m disco evaluate`` reports the same
+numbers in its ``builds`` section (seeds drawn from the test playlists' songs there).
 
 Run: ``DISCO_DATA_DIR=../shared/data python bench/bench_dj_targets.py [--predictor model|mean] [--grid]``
 """
@@ -27,12 +28,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from disco import arcs, theory  # noqa: E402
+from disco import arcs, metrics, theory  # noqa: E402
 from disco.engine import Weights, build_playlist  # noqa: E402
-from disco.scoring import DJ_DEFAULTS, Rules, Scoring  # noqa: E402
+from disco.evaluation import TARGETS as EVAL_TARGETS, presets  # noqa: E402
+from disco.scoring import Rules, Scoring  # noqa: E402
 
 N_SEEDS, POOL, LENGTH = 20, 300, 20
-TARGETS = {"camelot": 0.80, "tempo": 0.85, "step_ratio": 1.10}
+TARGETS = {"camelot": EVAL_TARGETS["camelot_rate"], "tempo": EVAL_TARGETS["tempo_rate"],
+           "step_ratio": EVAL_TARGETS["step_ratio"]}
 
 
 class RunningMean:
@@ -44,12 +47,6 @@ class RunningMean:
     def step(self, state, x):
         total, count = state[0] + x[:, 1:], state[1] + 1
         return (total, count), total / count
-
-
-def thirds(values: np.ndarray) -> tuple[float, float, float]:
-    n = len(values)
-    a, b = n // 3, n - n // 3
-    return float(values[:a].mean()), float(values[a:b].mean()), float(values[b:].mean())
 
 
 def run(disco, predictor, seeds, pools, weights: Weights, scoring: Scoring, search: str = "greedy") -> dict:
@@ -68,8 +65,7 @@ def run(disco, predictor, seeds, pools, weights: Weights, scoring: Scoring, sear
         tem += int(theory.tempo_compatible(tempo[o[:-1]], tempo[o[1:]]).sum())
         step += float(np.linalg.norm(np.diff(z[o], axis=0), axis=1).sum())
         relaxed += pl.relaxed_moves
-        first, middle, last = thirds(energy[o])
-        peak += middle > first and middle > last
+        peak += metrics.peak_shape(energy[o])
         if scoring.arc is not None:
             arc_err.append(arcs.achieved_error(energy[o][pl.n_seeds:], pl.arc_target[pl.n_seeds:, 0]))
     return {"camelot": cam / moves, "tempo": tem / moves, "step": step / moves, "relaxed": relaxed,
@@ -100,18 +96,18 @@ def main() -> int:
 
     dj = Scoring(key="camelot", tempo="dj")
     rules = Rules(camelot_only=True, max_bpm_change=6.0)
-    dw, ds = DJ_DEFAULTS
+    dw, ds = presets()["dj"]  # DISCO's default DJ preset (disco.scoring.PRESETS, or DJ_DEFAULTS)
     rows = [
         ("reference", Weights(), Scoring(), "greedy"),
         ("reference", Weights(), Scoring(), "beam"),
         ("camelot + dj", Weights(), dj, "greedy"),
-        ("DJ_DEFAULTS", dw, ds, "greedy"),
-        ("DJ_DEFAULTS", dw, ds, "beam"),
+        ("DJ preset", dw, ds, "greedy"),
+        ("DJ preset", dw, ds, "beam"),
         ("reference + rules (camelot, 6%)", Weights(), Scoring(rules=rules), "greedy"),
-        ("DJ_DEFAULTS + rules (camelot, 6%)", dw, replace(ds, rules=rules), "greedy"),
-        ("DJ_DEFAULTS + peak arc w=2", dw, replace(ds, arc=arcs.Arc.named("peak"), arc_weight=2.0), "greedy"),
-        ("DJ_DEFAULTS + peak arc w=5", dw, replace(ds, arc=arcs.Arc.named("peak"), arc_weight=5.0), "greedy"),
-        ("DJ_DEFAULTS + peak arc w=5", dw, replace(ds, arc=arcs.Arc.named("peak"), arc_weight=5.0), "beam"),
+        ("DJ preset + rules (camelot, 6%)", dw, replace(ds, rules=rules), "greedy"),
+        ("DJ preset + peak arc w=2", dw, replace(ds, arc=arcs.Arc.named("peak"), arc_weight=2.0), "greedy"),
+        ("DJ preset + peak arc w=5", dw, replace(ds, arc=arcs.Arc.named("peak"), arc_weight=5.0), "greedy"),
+        ("DJ preset + peak arc w=5", dw, replace(ds, arc=arcs.Arc.named("peak"), arc_weight=5.0), "beam"),
     ]
     if args.grid:
         for sw in (0.6, 0.8, 0.9, 1.0, 1.2, 1.5):
@@ -142,9 +138,9 @@ def main() -> int:
 
     print()
     for label, w, sc, search, r, ratio in results:
-        if label == "DJ_DEFAULTS":
+        if label == "DJ preset":
             verdict = "PASS" if meets(r, ratio) else "FAIL"
-            print(f"{verdict}: DJ_DEFAULTS ({search}) camelot {r['camelot']:.1%} >= 80%, tempo {r['tempo']:.1%} "
+            print(f"{verdict}: DJ preset ({search}) camelot {r['camelot']:.1%} >= 80%, tempo {r['tempo']:.1%} "
                   f">= 85%, step {ratio:.2f} x reference <= 1.10")
         if label.endswith("peak arc w=5") and search == "greedy":
             print(f"{'PASS' if r['peak'] >= 0.5 else 'FAIL'}: peak arc (w=5, greedy): middle third above both outer "

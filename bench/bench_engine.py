@@ -6,6 +6,8 @@
    whole sequence at every step, then pandas scoring of every candidate row — against the engine.
 
 Targets (issue 4): greedy 50 from 100k <= 100 ms; beam(8) <= 10x greedy; engine >= 100x the reference loop.
+4. Reorder (DJ preset): 20, 50 and 100 random songs, beam(8) alone and beam + local search: ms and the loss
+   gain of the local search (target: 100 songs <= 2-3 s).
 3. Issue 8's scorings on the same jobs: camelot + dj, and camelot + dj + rules (Camelot-only, 6% BPM, no repeated
    artist) + a peak arc (no target; for the cost of the extra terms and masks).
 The network is the trained one when ``models/`` holds it, else the reference architecture with random weights
@@ -127,6 +129,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--sizes", default="1000,10000,100000")
+    ap.add_argument("--reorder-sizes", default="20,50,100", help="songs per reorder job")
     args = ap.parse_args()
     rng = np.random.default_rng(0)
     base, origin, trained = base_arrays(rng)
@@ -178,6 +181,23 @@ def main() -> int:
             b = median_ms(lambda: build_playlist(seeds, pool, 50, search="beam", beam_width=8, arrays=arrays,
                                                  predictor=predictor, scoring=sc), args.repeats)
             print(f"{f'50 songs from {n:,}':<24}{g:>12.1f}{b:>12.1f}   {label}")
+
+    # reorder: beam(8) alone vs beam + windowed local search, DISCO's default (DJ) preset
+    from disco.reorder import reorder_songs
+    from disco.scoring import preset
+
+    pw, ps = preset("dj")
+    print(f"\n{'reorder (dj preset)':<24}{'beam ms':>10}{'+ local ms':>12}{'beam loss':>11}{'final loss':>12}"
+          f"{'gain':>8}")
+    for n in (int(s) for s in args.reorder_sizes.split(",")):
+        idx = rng.choice(len(base), n, replace=False)
+        runs = max(1, min(3, args.repeats))
+        tb = median_ms(lambda: reorder_songs(idx, base, predictor, pw, improve=False, scoring=ps), runs)
+        ti = median_ms(lambda: reorder_songs(idx, base, predictor, pw, scoring=ps), runs)
+        lb = reorder_songs(idx, base, predictor, pw, improve=False, scoring=ps).total_loss
+        li = reorder_songs(idx, base, predictor, pw, scoring=ps).total_loss
+        print(f"{f'{n} songs':<24}{tb:>10.0f}{ti:>12.0f}{lb:>11.2f}{li:>12.2f}{(lb - li) / abs(lb):>8.1%}")
+    print("target: 100 songs with local search <= 2-3 s")
     return 0
 
 

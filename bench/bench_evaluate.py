@@ -8,10 +8,16 @@ Prints one row per section (seconds) and the total; needs a trained model (``pyt
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 import time
+from pathlib import Path
 
-from disco.commands.evaluate import load_inputs
-from disco.evaluation import EvalSettings, evaluate
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from disco.commands.evaluate import load_inputs  # noqa: E402
+from disco.evaluation import EvalSettings, evaluate  # noqa: E402
 
 BUDGET_S = 300.0
 
@@ -30,7 +36,8 @@ def main() -> None:
     s = result["settings"]
     print(f"evaluate ({'quick' if args.quick else 'full'}): {s['test_playlists']} test playlists, "
           f"{s['test_songs']} songs, {result['retrieval_info']['transitions']} transitions, "
-          f"{len(result['sensitivity'])} slider settings")
+          f"{result['builds']['info']['seeds']} build seeds x {len(result['builds']['rows']) + len(result['builds']['grid'])} "
+          f"scorings, {len(result['sensitivity'])} slider settings")
     print(f"{'section':<14}{'seconds':>10}")
     print(f"{'load':<14}{load_s:>10.2f}")
     for name, secs in result["section_runtime_s"].items():

@@ -184,14 +184,22 @@ def tempo_view(tempos, labels: Sequence[str], is_seed=None) -> go.Figure:
     return fig
 
 
-def energy_arc(energy, valence, labels: Sequence[str], is_seed=None) -> go.Figure:
-    """Energy and valence (0..1) per position: the playlist's build-ups and break-downs."""
+def energy_arc(energy, valence, labels: Sequence[str], is_seed=None, target=None) -> go.Figure:
+    """Energy and valence (0..1) per position: the playlist's build-ups and break-downs. ``target``: the
+    energy arc asked for (one value per position), drawn as a dashed line under the achieved markers."""
     energy = np.asarray(energy, dtype=np.float64)
     valence = np.asarray(valence, dtype=np.float64)
     n = len(energy)
     seeds = _seed_mask(is_seed, n)
     pos = _positions(n)
     fig = go.Figure()
+    if target is not None:
+        target = np.asarray(target, dtype=np.float64)
+        if target.shape != (n,):
+            raise ValueError(f"target needs one value per song ({n}), got shape {target.shape}")
+        fig.add_trace(go.Scatter(x=pos, y=target, mode="lines", name="target energy",
+                                 line=dict(color="#7f7f7f", dash="dash", width=3),
+                                 hovertemplate="%{x}. target energy %{y:.2f}<extra></extra>"))
     for name, y, colour in (("energy", energy, "#d62728"), ("valence", valence, "#1f77b4")):
         fig.add_trace(go.Scatter(x=pos, y=y, mode="lines+markers", name=name, text=list(labels),
                                  line=dict(color=colour, shape="spline", smoothing=0.6),
@@ -199,7 +207,8 @@ def energy_arc(energy, valence, labels: Sequence[str], is_seed=None) -> go.Figur
     if seeds.any():
         fig.add_trace(go.Scatter(x=pos[seeds], y=energy[seeds], mode="markers", name="seeds", hoverinfo="skip",
                                  marker=dict(size=14, symbol="diamond-open", color=SEED, line=dict(width=2))))
-    fig.update_layout(title="Energy and valence arc", height=320, margin=dict(l=10, r=10, t=40, b=10),
+    fig.update_layout(title="Energy and valence arc" + (" against the target" if target is not None else ""),
+                      height=320, margin=dict(l=10, r=10, t=40, b=10),
                       xaxis_title="position", yaxis=dict(title="0..1", range=[0, 1.05]),
                       legend=dict(orientation="h", y=-0.3))
     return fig

@@ -35,8 +35,11 @@ WINDOW = 8  # positions: local moves stay inside this many consecutive songs
 HORIZON = 4  # songs after a move's span whose loss change ranks it (the state carries further; moves are
 # then re-scored exactly)
 OR_OPT_RUN = 3  # songs: or-opt moves runs of up to this length
-SINGLE_TRIES = 4  # best single moves re-scored exactly beside the combined ones, per pass
+SINGLE_TRIES = 4  # best single local moves re-scored exactly beside the combined ones, per pass
+GLOBAL_TRIES = 16  # best long-range moves by each approximation re-scored exactly, per pass
+GLOBAL_WIDEN = 8  # ... times this many when none of those improves
 MIN_GAIN = 1e-3  # stop when a pass lowers the objective by less than this fraction
+STEP_BUDGET = 300_000  # network steps (rows x steps) per local search; a 100-song pass costs ~40k
 
 
 def reorder_songs(indices: Sequence[int], arrays: SongArrays, predictor: Predictor, weights: Weights = Weights(),
@@ -182,6 +185,7 @@ class _OrderScorer:
         songs = np.asarray(songs, dtype=np.int64)
         n = len(songs)
         self.n, self.predictor, self.w = n, predictor, weights
+        self.row_steps = 0  # network steps run (rows x steps): the cost local search budgets
         self.x = _inputs(arrays, songs)
         self.z = np.asarray(arrays.z)[songs].astype(np.float64)
         k, m, t = (np.asarray(a)[songs] for a in (arrays.key, arrays.mode, arrays.tempo))
@@ -207,35 +211,62 @@ class _OrderScorer:
         out = self.w.flow * d + self.pair[prev, cur]
         return out if self.arc is None else out + self.arc[pos, cur]
 
-    def trace(self, order: np.ndarray) -> tuple[np.ndarray, tuple]:
-        """Per-position losses (n,) of one local order (position 0: 0) and the states before feeding each
-        song: ``states[i][p]`` = state after the first ``p`` songs (p = 0..n-1)."""
+    def trace(self, order: np.ndarray) -> tuple[np.ndarray, tuple, np.ndarray]:
+        """One local order: per-position losses (n,) (position 0: 0), the states before feeding each song
+        (``states[i][p]`` = state after the first ``p`` songs, p = 0..n-1) and the network's prediction
+        after each song (n, 8), spicy-scaled."""
         n = self.n
         state = self.predictor.initial_state(1)
-        kept = [state]
+        kept, ys = [state], []
         losses = np.zeros(n)
-        for p in range(1, n):
+        for p in range(1, n + 1):
             state, y = _step(self.predictor, state, self.x[order[p - 1]][None, :])
-            kept.append(state)
-            losses[p] = self._loss(y, order[p - 1:p], order[p:p + 1], p)[0]
-        states = tuple(np.concatenate([s[j] for s in kept[:n]]) for j in range(len(kept[0])))
-        return losses, states
+            ys.append(self.w.spicy * np.asarray(y[0], dtype=np.float64))
+            if p < n:
+                kept.append(state)
+                losses[p] = self._loss(y, order[p - 1:p], order[p:p + 1], p)[0]
+        states = tuple(np.concatenate([s[j] for s in kept]) for j in range(len(kept[0])))
+        return losses, states, np.stack(ys)
+
+    def position_costs(self, ys: np.ndarray) -> np.ndarray:
+        """(L, n) approximate loss of song c at position p as if the network's predictions stayed where
+        they are in the traced order (they move slowly when it averages the history), plus the arc."""
+        y = np.zeros_like(ys)
+        y[1:] = ys[:-1]
+        sq = (y ** 2).sum(1)[:, None] - 2.0 * y @ self.z.T + (self.z ** 2).sum(1)[None, :]
+        out = self.w.flow * np.sqrt(np.maximum(sq, 0.0))
+        out[0] = 0.0
+        return out if self.arc is None else out + self.arc
+
+    def pair_costs(self, order: np.ndarray, ys: np.ndarray) -> np.ndarray:
+        """(n, n) approximate loss of a move s -> c anywhere: the prediction made after song s in
+        ``order`` (as if it depended on the last song only), plus the key/tempo/rule terms."""
+        after = np.empty_like(ys)
+        after[order] = ys
+        d = np.sqrt(np.maximum((after ** 2).sum(1)[:, None] - 2.0 * after @ self.z.T + (self.z ** 2).sum(1)[None, :],
+                               0.0))
+        return self.w.flow * d + self.pair
 
     def window_sums(self, cands: np.ndarray, p0: np.ndarray, e: np.ndarray, states: tuple) -> np.ndarray:
         """Summed losses of positions ``p0..e`` (p0 >= 1) of each candidate, from the cached ``states``
-        of the order they were derived from (same songs before ``p0``). Batched by window length."""
-        out = np.zeros(len(cands))
+        of the order they were derived from (same songs before ``p0``). One batch in lockstep: rows sorted
+        by span, longest first, so the rows still running are always a prefix (max-span network calls)."""
         span = e - p0 + 1
-        for k in np.unique(span):
-            g = np.flatnonzero(span == k)
-            state = tuple(s[p0[g] - 1] for s in states)
-            total = np.zeros(len(g))
-            for t in range(int(k)):
-                pos = p0[g] + t
-                prev, cur = cands[g, pos - 1], cands[g, pos]
-                state, y = _step(self.predictor, state, self.x[prev])
-                total += self._loss(y, prev, cur, pos)
-            out[g] = total
+        rank = np.argsort(-span, kind="stable")
+        cands, p0, span = cands[rank], p0[rank], span[rank]
+        state = tuple(s[p0 - 1] for s in states)
+        total = np.zeros(len(cands))
+        running = len(span) - np.searchsorted(span[::-1], np.arange(int(span.max(initial=0))), side="right")
+        self.row_steps += int(running.sum())
+        for t, k in enumerate(running):  # k rows have span > t
+            k = int(k)
+            state = tuple(s[:k] for s in state)
+            pos = p0[:k] + t
+            prev, cur = cands[np.arange(k), pos - 1], cands[np.arange(k), pos]
+            state, y = _step(self.predictor, state, self.x[prev])
+            total[:k] += self._loss(y, prev, cur, pos)
+        out = np.empty(len(cands))
+        out[rank] = total
         return out
 
     def totals(self, orders: np.ndarray, states: tuple) -> np.ndarray:
@@ -245,9 +276,88 @@ class _OrderScorer:
         return self.window_sums(orders, ones, ones * (self.n - 1), states)
 
 
+def _global_moves(order: np.ndarray, lo: int, cost: np.ndarray, arc: np.ndarray | None,
+                  limit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ``limit`` most promising long-range moves — any 2-opt reversal, any or-opt move of a run of
+    1-3 songs — ranked in O(1) each (O(n) for reversals) by a fixed-cost approximation of the loss: a
+    pair cost ``cost[s, c]`` (n, n) for each move plus a position cost ``arc[p, c]`` (L, n) for each song's
+    new position (None = 0). Returns (orders (k, n), a, b) with an approximate gain, best first."""
+    n = len(order)
+    V = n  # a virtual song before and after the playlist: no cost to or from it
+    C = np.zeros((n + 1, n + 1))
+    C[:n, :n] = cost
+    A = np.zeros((n + 2, n + 1))  # A[q, song]: arc term at padded position q (= position q - 1)
+    if arc is not None:
+        A[2:n + 1, :n] = arc[1:]  # position 0 is never scored
+    o = np.concatenate([[V], order, [V]])  # padded: song of position p at p + 1
+    P = np.arange(1, n + 1)  # padded positions of real songs
+    edge = C[o[:-1], o[1:]]  # edge[q]: move into padded position q + 1
+    found_d, found_a, found_b, found_kind, found_x = [], [], [], [], []
+    # -- reversals of [i, j] (real positions): internal edges flip direction, songs move to i + j - p
+    i, j = np.triu_indices(n, 1)
+    keep = i >= lo
+    i, j = i[keep], j[keep]
+    rev = np.concatenate([[0.0], np.cumsum(C[o[2:n + 1], o[1:n]] - C[o[1:n], o[2:n + 1]])])  # flips 0..p
+    here = A[P, o[1:n + 1]]
+    where = np.clip((i + j)[:, None] - np.arange(n)[None, :], 0, n - 1)  # (M, n) new real position
+    inside = (np.arange(n)[None, :] >= i[:, None]) & (np.arange(n)[None, :] <= j[:, None])
+    arc_d = (np.where(inside, A[where + 1, o[1:n + 1][None, :]] - here[None, :], 0.0).sum(1)
+             if arc is not None else 0.0)
+    d = (C[o[i], o[j + 1]] + C[o[i + 1], o[j + 2]] - edge[i] - edge[j + 1] + rev[j] - rev[i] + arc_d)
+    found_d.append(d), found_a.append(i), found_b.append(j), found_kind.append(np.zeros(len(i), int))
+    found_x.append(np.zeros(len(i), int))
+    # -- block swaps: [a, a+u) and [a+u, a+u+v) trade places; one block 1-3 songs (or-opt)
+    shift = _shift_sums(A, o, n) if arc is not None else None
+    for small in range(1, OR_OPT_RUN + 1):
+        for first_small in (True, False):
+            big = np.arange(1, n)
+            u_all, v_all = (np.full_like(big, small), big) if first_small else (big, np.full_like(big, small))
+            if not first_small:
+                keep = big > small  # (u, v) with both small counted once
+                u_all, v_all = u_all[keep], v_all[keep]
+            a = np.arange(lo, n)
+            aa, uu = np.meshgrid(a, np.arange(len(u_all)), indexing="ij")
+            aa, u, v = aa.ravel(), u_all[uu.ravel()], v_all[uu.ravel()]
+            b = aa + u + v - 1
+            ok = (b <= n - 1) & ~((u == 1) & (v == 1))
+            aa, u, v, b = aa[ok], u[ok], v[ok], b[ok]
+            x_last, y_first, y_last = o[aa + u], o[aa + u + 1], o[b + 1]  # padded indices: +1
+            x_first = o[aa + 1]
+            d = (C[o[aa], y_first] + C[y_last, x_first] + C[x_last, o[b + 2]]
+                 - edge[aa] - edge[aa + u] - edge[b + 1])
+            if arc is not None:
+                d = d + shift(v, aa, aa + u - 1) + shift(-u, aa + u, b)
+            found_d.append(d), found_a.append(aa), found_b.append(b), found_kind.append(np.ones(len(aa), int))
+            found_x.append(u)
+    d, a, b = np.concatenate(found_d), np.concatenate(found_a), np.concatenate(found_b)
+    kind, x = np.concatenate(found_kind), np.concatenate(found_x)
+    pick = np.flatnonzero(d < -1e-9)
+    pick = pick[np.argsort(d[pick], kind="stable")][:limit]
+    cands = np.broadcast_to(order, (len(pick), n)).copy()
+    for r, m in enumerate(pick):
+        lo_, hi = a[m], b[m]
+        seg = order[lo_:hi + 1]
+        cands[r, lo_:hi + 1] = seg[::-1] if kind[m] == 0 else np.concatenate([seg[x[m]:], seg[:x[m]]])
+    return cands, a[pick], b[pick]
+
+
+def _shift_sums(A, o, n):
+    """f(k, lo, hi): summed arc change of the songs at real positions lo..hi (arrays) moving by k (arrays)."""
+    p = np.arange(n)
+    shifts = np.arange(-(n - 1), n)
+    newp = np.clip(p[None, :] + shifts[:, None], 0, n - 1)
+    diff = A[newp + 1, o[1:n + 1][None, :]] - A[p + 1, o[1:n + 1]][None, :]
+    cum = np.concatenate([np.zeros((len(shifts), 1)), np.cumsum(diff, axis=1)], axis=1)
+
+    def f(k, lo, hi):
+        return cum[k + n - 1, hi + 1] - cum[k + n - 1, lo]
+    return f
+
+
 def local_search(order: np.ndarray, arrays: SongArrays, predictor: Predictor, weights: Weights,
                  keep_first: bool = True, max_passes: int = 30, *, scoring: Scoring = Scoring(),
-                 window: int = WINDOW, horizon: int = HORIZON, min_gain: float = MIN_GAIN) -> tuple[np.ndarray, int]:
+                 window: int = WINDOW, horizon: int = HORIZON, min_gain: float = MIN_GAIN,
+                 step_budget: int = STEP_BUDGET) -> tuple[np.ndarray, int]:
     """2-opt / or-opt local search on the true sequential loss (plus rule penalties); returns (order,
     passes that improved).
 
@@ -256,8 +366,9 @@ def local_search(order: np.ndarray, arrays: SongArrays, predictor: Predictor, we
     plus ``horizon`` songs (the network's state is cached before every position, so a move costs
     ``span + horizon`` steps, not a whole playlist), then tries, scored exactly: the best non-overlapping
     improving moves together, halves of that set, and the best single moves; the best of those is kept if
-    it lowers the objective. Stops after ``max_passes`` or when a pass gains less than ``min_gain`` (a
-    fraction of the objective). With ``window`` and ``horizon`` >= the length every move is ranked exactly.
+    it lowers the objective. Stops after ``max_passes``, when a pass gains less than ``min_gain`` (a
+    fraction of the objective) or once ``step_budget`` network steps (rows x steps) are spent (a
+    deterministic time limit: ~1-2 s on a busy 2-core machine). With ``window`` and ``horizon`` >= the length every move is ranked exactly.
     Deterministic.
     """
     order = np.asarray(order, dtype=np.int64)
@@ -270,43 +381,57 @@ def local_search(order: np.ndarray, arrays: SongArrays, predictor: Predictor, we
     local = np.arange(n)
     passes = 0
     with _blas_single_thread():
-        losses, states = scorer.trace(local)
+        losses, states, ys = scorer.trace(local)
         best = float(losses.sum())
         for _ in range(max_passes):
-            cands, a, b = _moves(local, lo, templates)
-            if len(cands) == 0:
-                break
-            p0 = np.maximum(a, 1)
-            e = np.minimum(b + int(horizon), n - 1)
             cum = np.concatenate([[0.0], np.cumsum(losses)])
-            delta = scorer.window_sums(cands, p0, e, states) - (cum[e + 1] - cum[p0])
-            good = np.flatnonzero(delta < -1e-9)
-            if len(good) == 0:
-                break
-            good = good[np.argsort(delta[good], kind="stable")]
-            chosen, taken = [], np.zeros(n + 2, dtype=bool)  # taken[p + 1]: position p is moved
-            for mv in good:
-                if not taken[a[mv]:b[mv] + 3].any():  # positions a-1 .. b+1 free: independent transitions
-                    chosen.append(mv)
-                    taken[a[mv] + 1:b[mv] + 2] = True
-            tries = []
-            for size in sorted({len(chosen), (len(chosen) + 1) // 2, (len(chosen) + 3) // 4}, reverse=True):
-                combo = local.copy()
-                for mv in chosen[:size]:
-                    combo[a[mv]:b[mv] + 1] = cands[mv, a[mv]:b[mv] + 1]
-                tries.append(combo)
-            tries.extend(cands[good[:SINGLE_TRIES]])
-            tries = np.stack(tries)
-            tot = scorer.totals(tries, states)
-            j = int(np.argmin(tot))  # first minimum: deterministic
-            if tot[j] >= best - 1e-9:
+            tries, firsts = [], []
+            cands, a, b = _moves(local, lo, templates)
+            if len(cands):  # local moves, ranked by their effect over the span + horizon
+                p0 = np.maximum(a, 1)
+                e = np.minimum(b + int(horizon), n - 1)
+                delta = scorer.window_sums(cands, p0, e, states) - (cum[e + 1] - cum[p0])
+                good = np.flatnonzero(delta < -1e-9)
+                good = good[np.argsort(delta[good], kind="stable")]
+                chosen, taken = [], np.zeros(n + 2, dtype=bool)  # taken[p + 1]: position p is moved
+                for mv in good:
+                    if not taken[a[mv]:b[mv] + 3].any():  # positions a-1 .. b+1 free: independent transitions
+                        chosen.append(mv)
+                        taken[a[mv] + 1:b[mv] + 2] = True
+                for size in sorted({len(chosen), (len(chosen) + 1) // 2, (len(chosen) + 3) // 4} - {0},
+                                   reverse=True):
+                    combo = local.copy()
+                    for mv in chosen[:size]:
+                        combo[a[mv]:b[mv] + 1] = cands[mv, a[mv]:b[mv] + 1]
+                    tries.append(combo)
+                    firsts.append(min(a[mv] for mv in chosen[:size]))
+                tries.extend(cands[good[:SINGLE_TRIES]])
+                firsts.extend(a[good[:SINGLE_TRIES]])
+            # long-range moves, ranked by two cheap approximations of the network (predictions tied to the
+            # previous song / to the position), then scored exactly with the rest; when nothing improves,
+            # once more with GLOBAL_WIDEN times as many long-range moves before giving up
+            approx = ((scorer.pair_costs(local, ys), scorer.arc), (scorer.pair, scorer.position_costs(ys)))
+            for limit in (GLOBAL_TRIES, GLOBAL_TRIES * GLOBAL_WIDEN):
+                now, first = list(tries), list(firsts)
+                for cost, pos in approx:
+                    g_cands, g_a, _ = _global_moves(local, lo, cost, pos, limit)
+                    now.extend(g_cands)
+                    first.extend(g_a)
+                if not now:
+                    break
+                now, p0 = np.stack(now), np.maximum(np.asarray(first, dtype=np.int64), 1)
+                tot = cum[p0] + scorer.window_sums(now, p0, np.full(len(now), n - 1), states)  # exact
+                j = int(np.argmin(tot))  # first minimum: deterministic
+                if tot[j] < best - 1e-9:
+                    break
+            if not len(now) or tot[j] >= best - 1e-9:
                 break
             gain = best - float(tot[j])
-            local = tries[j]
+            local = now[j]
             passes += 1
-            losses, states = scorer.trace(local)
+            losses, states, ys = scorer.trace(local)
             best = float(losses.sum())
-            if gain < min_gain * max(abs(best), 1.0):
+            if gain < min_gain * max(abs(best), 1.0) or scorer.row_steps >= step_budget:
                 break
     return order[local], passes
 

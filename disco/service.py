@@ -19,7 +19,7 @@ from disco.engine import Playlist, Weights, build_playlist
 from disco.errors import CatalogError, SeedError
 from disco.interfaces import Predictor, SongArrays
 from disco.reorder import reorder_songs
-from disco.scoring import Scoring
+from disco.scoring import DEFAULT_PRESET, Scoring, preset as preset_of
 
 _ID = r"[0-9A-Za-z]{22}"
 _TRACK_REF = re.compile(rf"^\s*(?:spotify:track:(?P<a>{_ID})|(?:https?://)?open\.spotify\.com/(?:intl-[\w-]+/)?"
@@ -54,6 +54,12 @@ class TrackList:
             more = f" (+{len(self.unknown) - 5} more)" if len(self.unknown) > 5 else ""
             parts.append(f"{len(self.unknown)} ids not in the catalog, ignored: {', '.join(self.unknown[:5])}{more}")
         return "; ".join(parts)
+
+
+def _with_preset(preset: str, weights: Weights | None, scoring: Scoring | None) -> tuple[Weights, Scoring]:
+    """``weights`` and ``scoring``, each taken from ``preset`` when None."""
+    pw, ps = preset_of(preset)
+    return (pw if weights is None else weights), (ps if scoring is None else scoring)
 
 
 class Disco:
@@ -157,17 +163,22 @@ class Disco:
         return CandidatePool(source, size, random_state).select(self.catalog, self.arrays, seeds)
 
     def build(self, seeds: Sequence[str | int], length: int = 20, pool: str = "union", pool_size: int = 300,
-              weights: Weights = Weights(), search: str = "greedy", beam_width: int = 8,
-              scoring: Scoring = Scoring()) -> Playlist:
-        """A playlist of ``length`` songs (seeds included, first, in order) from a ``pool`` around the seeds;
-        ``scoring``: DJ key/tempo scores, hard rules, energy arc (default: the spec's reference scoring)."""
+              weights: Weights | None = None, search: str = "greedy", beam_width: int = 8,
+              scoring: Scoring | None = None, preset: str = DEFAULT_PRESET) -> Playlist:
+        """A playlist of ``length`` songs (seeds included, first, in order) from a ``pool`` around the seeds.
+
+        ``preset``: ``"dj"`` (default: graded Camelot key, DJ tempo kernel) or ``"reference"`` (the spec's
+        algorithm) gives the ``weights`` and ``scoring`` not passed; ``scoring`` adds hard rules and an
+        energy arc. ``settings["preset"]`` records the preset, the other settings the effective values."""
+        weights, scoring = _with_preset(preset, weights, scoring)
         if not seeds:
             raise SeedError("give at least one seed song")
         idx = self.resolve_seeds(seeds)
         candidates = self.pool(idx, pool, pool_size)
         out = build_playlist(idx, candidates, length, weights, search, beam_width, arrays=self.arrays,
                              predictor=self.predictor, scoring=scoring)
-        out.settings.update({"pool": pool, "pool_size_asked": int(pool_size), "network": self.network_name})
+        out.settings.update({"pool": pool, "pool_size_asked": int(pool_size), "network": self.network_name,
+                             "preset": preset})
         return out
 
     @property
@@ -218,13 +229,15 @@ class Disco:
                                f"(first: {ids[0] if ids else '-'})")
         return TrackList(self.catalog, self.arrays, np.array(found, dtype=np.int64), str(path), unknown, repeats)
 
-    def reorder(self, tracks: TrackList | Sequence[str | int], weights: Weights = Weights(), search: str = "beam",
-                beam_width: int = 8, keep_first: bool = True, improve: bool = True,
-                scoring: Scoring = Scoring()) -> Playlist:
+    def reorder(self, tracks: TrackList | Sequence[str | int], weights: Weights | None = None,
+                search: str = "beam", beam_width: int = 8, keep_first: bool = True, improve: bool = True,
+                scoring: Scoring | None = None, preset: str = DEFAULT_PRESET) -> Playlist:
         """The given songs in the order of lowest summed loss (first song kept unless ``keep_first=False``).
 
-        ``tracks``: a :class:`TrackList` (then render with ``tracks.catalog``) or seeds as for :meth:`build`.
+        ``tracks``: a :class:`TrackList` (then render with ``tracks.catalog``) or seeds as for :meth:`build`;
+        ``preset``, ``weights``, ``scoring`` as for :meth:`build`.
         """
+        weights, scoring = _with_preset(preset, weights, scoring)
         if not isinstance(tracks, TrackList):
             idx = np.array(self.resolve_seeds(list(tracks)), dtype=np.int64)
             tracks = TrackList(self.catalog, self.arrays, idx, "arguments")
@@ -233,7 +246,7 @@ class Disco:
                                f"{MAX_REORDER} (give one playlist)")
         out = reorder_songs(tracks.indices, tracks.arrays, self.predictor, weights, keep_first=keep_first,
                             search=search, beam_width=beam_width, improve=improve, scoring=scoring)
-        out.settings.update({"source": tracks.source, "network": self.network_name})
+        out.settings.update({"source": tracks.source, "network": self.network_name, "preset": preset})
         return out
 
     def render(self, playlist: Playlist, fmt: str = "table", catalog=None) -> str:

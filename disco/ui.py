@@ -313,19 +313,112 @@ def seed_picker(catalog) -> list[int]:
 
 
 # -- engine settings -------------------------------------------------------------------------------------
+PRESET_KEY = "preset"
+KEY_SCORE_LABELS = {"camelot": "Camelot wheel, graded (DJ)", "reference": "circle of fifths (spec)"}
+TEMPO_SCORE_LABELS = {"dj": "DJ kernel: 2% seamless, 6% the edge", "reference": "cosine of the tempo ratio (spec)"}
+ARC_LABELS = {"none": "none", "peak": "warm-up → peak → cool-down", "build": "steady build",
+              "waves": "waves (build-ups and break-downs)", "custom": "custom points"}
+ARC_POINTS_KEY = "arc_points"
+_PRESET_WIDGETS = {"w_flow": "flow", "w_spicy": "spicy", "w_sweetness": "sweetness", "w_smoothness": "smoothness"}
+
+
+def _preset_values(name: str) -> dict:
+    """Session-state values of the widgets a preset sets."""
+    from disco.scoring import preset
+
+    w, sc = preset(name)
+    out = {key: float(getattr(w, attr)) for key, attr in _PRESET_WIDGETS.items()}
+    out.update(key_score=sc.key, tempo_score=sc.tempo, arc_weight=float(sc.arc_weight))
+    return out
+
+
+def _apply_preset() -> None:
+    st.session_state.update(_preset_values(st.session_state[PRESET_KEY]))
+
+
+def default_arc_points(name: str = "peak") -> pd.DataFrame:
+    """Editable control points (position 0..1, energy 0..1) starting from a named shape."""
+    from disco import arcs
+
+    pts = arcs.shape_points(name if name in arcs.ARC_SHAPES[1:] else "peak")
+    return pd.DataFrame(pts, columns=["position", "energy"])
+
+
+def arc_points_of(frame: pd.DataFrame) -> tuple[tuple[float, float], ...]:
+    """Control points of an edited table: rows with both cells filled, sorted by position. Raises
+    DiscoError (what is wrong) when fewer than two remain or a value is outside 0..1."""
+    pts = frame[["position", "energy"]].apply(pd.to_numeric, errors="coerce").dropna()
+    if len(pts) < 2:
+        raise DiscoError("a custom energy arc needs at least two points (position, energy), both 0..1")
+    bad = pts[(pts < 0).any(axis=1) | (pts > 1).any(axis=1)]
+    if len(bad):
+        raise DiscoError(f"custom arc point {tuple(bad.iloc[0])} is outside 0..1: positions and energies are 0..1")
+    return tuple(sorted((float(x), float(y)) for x, y in pts.to_numpy()))
+
+
 def engine_settings(where=st.sidebar, *, with_length: bool = True, with_pool: bool = True) -> dict:
-    """Sliders for the loss weights, length, pool and search. Returns keyword arguments for the engine."""
+    """The preset, loss weights, DJ scoring (key/tempo scores, hard rules, energy arc), length, pool and
+    search. Returns the settings as a dict (see :func:`weights_of`, :func:`scoring_of`)."""
+    from disco.scoring import DEFAULT_PRESET, PRESET_LABELS, PRESET_NAMES
+
+    ss = st.session_state
+    if PRESET_KEY not in ss:
+        ss[PRESET_KEY] = DEFAULT_PRESET
+    for key, value in _preset_values(ss[PRESET_KEY]).items():
+        ss.setdefault(key, value)  # first run, or the widget was not on the last page
     where.header("Flow settings")
-    out = {
-        "flow": where.slider("flow (feature distance)", 0.0, 3.0, 1.0, 0.1, key="w_flow",
+    out = {"preset": where.selectbox(
+        "preset", PRESET_NAMES, key=PRESET_KEY, format_func=lambda k: PRESET_LABELS[k], on_change=_apply_preset,
+        help="Sets the sliders and scores below: DJ (DISCO's default) mixes in key and tempo like a DJ; "
+             "Reference is the spec's algorithm.")}
+    out.update({
+        "flow": where.slider("flow (feature distance)", 0.0, 3.0, step=0.1, key="w_flow",
                              help="Weight of the distance to the network's predicted next song."),
-        "spicy": where.slider("spicy (scale of the prediction)", 0.5, 2.0, 1.2, 0.05, key="w_spicy",
+        "spicy": where.slider("spicy (scale of the prediction)", 0.5, 2.0, step=0.05, key="w_spicy",
                               help="> 1 asks for bolder moves: the network under-estimates magnitudes."),
-        "sweetness": where.slider("sweetness (key consonance)", 0.0, 3.0, 1.0, 0.1, key="w_sweetness",
-                                  help="Weight of circle-of-fifths key similarity."),
-        "smoothness": where.slider("smoothness (tempo)", 0.0, 3.0, 1.0, 0.1, key="w_smoothness",
-                                   help="Weight of octave-aware tempo similarity."),
-    }
+        "sweetness": where.slider("sweetness (key consonance)", 0.0, 3.0, step=0.1, key="w_sweetness",
+                                  help="Weight of the key score chosen below."),
+        "smoothness": where.slider("smoothness (tempo)", 0.0, 3.0, step=0.1, key="w_smoothness",
+                                   help="Weight of the tempo score chosen below."),
+    })
+    with where.expander("Key, tempo and hard rules", expanded=False):
+        out["key_score"] = st.selectbox(
+            "key score", list(KEY_SCORE_LABELS), key="key_score", format_func=KEY_SCORE_LABELS.get,
+            help="Camelot: same code 1, ±1 0.9, A↔B 0.8, diagonal 0.55, ±2 0.45, else 0.1. Circle of fifths: "
+                 "neighbours on the circle score 1 (diagonal moves too).")
+        out["tempo_score"] = st.selectbox(
+            "tempo score", list(TEMPO_SCORE_LABELS), key="tempo_score", format_func=TEMPO_SCORE_LABELS.get,
+            help="DJ: exp(-(change/4%)²) after folding double/half time. Spec: cos(2π log2 ratio), lenient "
+                 "(5% still scores 0.9).")
+        out["camelot_only"] = st.checkbox("Camelot-compatible moves only", key="rule_camelot",
+                                          help="Same code, ±1 or A↔B only, while the pool allows; else relaxed "
+                                               "for that move (marked ⚠ in the table).")
+        bpm_on = st.checkbox("Limit the BPM change", key="rule_bpm_on",
+                             help="A hard limit on each move's tempo change (after folding double/half time).")
+        bpm = st.slider("max BPM change (%)", 1.0, 15.0, 6.0, 0.5, key="rule_bpm", disabled=not bpm_on,
+                        help="6% is what DJs can beat-match without it being heard.")
+        out["max_bpm_change"] = float(bpm) if bpm_on else None
+        out["no_repeat_artist"] = st.checkbox("No artist twice in a row", key="rule_artist",
+                                              help="Never the same artist on two consecutive songs.")
+    with where.expander("Energy arc", expanded=False):
+        out["arc"] = st.selectbox("energy arc", list(ARC_LABELS), key="arc", format_func=ARC_LABELS.get,
+                                  help="A target energy curve over the playlist's positions; named shapes are "
+                                       "stretched to the energy range the pool can reach.")
+        out["arc_points"] = None
+        if out["arc"] == "custom":
+            edited = st.data_editor(default_arc_points(), key=ARC_POINTS_KEY, num_rows="dynamic", hide_index=True,
+                                    column_config={
+                                        "position": st.column_config.NumberColumn(
+                                            min_value=0.0, max_value=1.0, step=0.05,
+                                            help="0 = first song, 1 = last song"),
+                                        "energy": st.column_config.NumberColumn(
+                                            min_value=0.0, max_value=1.0, step=0.05, help="target energy 0..1")})
+            st.caption("Control points (position, energy), both 0..1; the curve runs straight between them.")
+            out["arc_points"] = arc_points_of(edited)
+        out["arc_weight"] = st.slider("arc weight", 0.0, 10.0, step=0.5, key="arc_weight",
+                                      disabled=out["arc"] == "none",
+                                      help="Weight of |energy - target| in the loss: higher follows the curve "
+                                           "more closely, at the cost of flow.")
     if with_length:
         out["length"] = where.slider("playlist length", 5, 50, 15, 1, key="length")
     if with_pool:
@@ -347,22 +440,61 @@ def weights_of(settings: dict):
                    spicy=settings["spicy"])
 
 
+def scoring_of(settings: dict):
+    """The :class:`~disco.scoring.Scoring` of the page's settings (missing keys: the preset's values)."""
+    from disco import arcs
+    from disco.scoring import DEFAULT_PRESET, Rules, Scoring, preset
+
+    _, base = preset(settings.get("preset", DEFAULT_PRESET))
+    name = settings.get("arc", "none")
+    if name == "custom":
+        arc = arcs.Arc.from_points(settings["arc_points"])
+    else:
+        arc = arcs.parse_arc(name)
+    return Scoring(key=settings.get("key_score", base.key), tempo=settings.get("tempo_score", base.tempo),
+                   rules=Rules(bool(settings.get("camelot_only", False)), settings.get("max_bpm_change"),
+                               bool(settings.get("no_repeat_artist", False))),
+                   arc=arc, arc_weight=float(settings.get("arc_weight", base.arc_weight)))
+
+
+def scoring_key(scoring) -> str:
+    """A stable cache key of a Scoring (its JSON record)."""
+    import json
+
+    return json.dumps(scoring.to_dict(), sort_keys=True)
+
+
+def scoring_from_record(record: dict):
+    """The Scoring a playlist was made with, from ``settings["scoring"]`` (a fitted arc as fitted)."""
+    from disco import arcs
+    from disco.scoring import Rules, Scoring
+
+    arc = record.get("arc")
+    return Scoring(key=record["key_score"], tempo=record["tempo_score"],
+                   tempo_width=record.get("tempo_width", Scoring().tempo_width), rules=Rules(**record["rules"]),
+                   arc=None if arc is None else arcs.Arc.from_points(arc["energy"], arc.get("valence"),
+                                                                     arc.get("interpolation", "linear"),
+                                                                     arc.get("name", "custom")),
+                   arc_weight=record.get("arc_weight", 1.0), fit_arc=False)
+
+
 @st.cache_data(show_spinner="Building the playlist...", max_entries=256)
 def _cached_build(_disco, key: str, seeds: tuple[int, ...], length: int, pool: str, pool_size: int,
-                  weights: tuple, search: str, beam_width: int):
+                  weights: tuple, search: str, beam_width: int, preset: str, scoring: str, _scoring=None):
     from disco.engine import Weights
 
     return _disco.build(list(seeds), length=length, pool=pool, pool_size=pool_size, weights=Weights(*weights),
-                        search=search, beam_width=beam_width)
+                        search=search, beam_width=beam_width, scoring=_scoring, preset=preset)
 
 
 def build(disco, seeds: list[int], settings: dict):
-    """:meth:`Disco.build` with the page's settings, cached by every argument."""
+    """:meth:`Disco.build` with the page's settings, cached by every argument (the scoring by its record)."""
     w = weights_of(settings)
+    sc = scoring_of(settings)
     return _cached_build(disco, disco_key(disco), tuple(int(s) for s in seeds), int(settings["length"]),
                          settings["pool"], int(settings["pool_size"]),
                          (w.flow, w.sweetness, w.smoothness, w.spicy), settings["search"],
-                         int(settings["beam_width"]))
+                         int(settings["beam_width"]), settings.get("preset", "dj"), scoring_key(sc), _scoring=sc)
 
 
 @st.cache_resource(show_spinner="Reading your songs...", max_entries=8)
@@ -397,18 +529,21 @@ def track_list_view(disco, tracks):
 
 
 @st.cache_data(show_spinner="Finding the best order...", max_entries=64)
-def _cached_reorder(_disco, _tracks, key: str, weights: tuple, search: str, beam_width: int, keep_first: bool):
+def _cached_reorder(_disco, _tracks, key: str, weights: tuple, search: str, beam_width: int, keep_first: bool,
+                    preset: str, scoring: str, _scoring=None):
     from disco.engine import Weights
 
     return _disco.reorder(_tracks, weights=Weights(*weights), search=search, beam_width=beam_width,
-                          keep_first=keep_first)
+                          keep_first=keep_first, scoring=_scoring, preset=preset)
 
 
 def reorder(disco, tracks, key: str, settings: dict, keep_first: bool):
     """:meth:`Disco.reorder` of a track list (``key`` identifies its content), cached by every setting."""
     w = weights_of(settings)
+    sc = scoring_of(settings)
     return _cached_reorder(disco, tracks, f"{disco_key(disco)}:{key}", (w.flow, w.sweetness, w.smoothness, w.spicy),
-                           settings["search"], int(settings["beam_width"]), bool(keep_first))
+                           settings["search"], int(settings["beam_width"]), bool(keep_first),
+                           settings.get("preset", "dj"), scoring_key(sc), _scoring=sc)
 
 
 @st.cache_data(max_entries=8)
@@ -428,14 +563,26 @@ VIEW_TABS = {"Key moves": "key", "Tempo moves": "tempo", "Energy & valence": "en
 TABLE_COLUMNS = {  # playlist_frame column -> shown header
     "position": "#", "artist": "artist", "track_name": "title", "camelot": "Camelot", "tempo": "BPM",
     "distance": "distance", "key_similarity": "key sim.", "tempo_similarity": "tempo sim.", "loss": "loss",
-    "is_seed": "seed",
+    "is_seed": "seed", "relaxed": "rule relaxed",
 }
 
 
 def playlist_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """The shown table: position, artist, title, Camelot, BPM, per-transition scores, seed flag."""
+    """The shown table: position, artist, title, Camelot, BPM, per-transition scores, seed flag, and the
+    hard rules a move had to relax (``⚠ camelot_only``; empty when none)."""
     cols = [c for c in TABLE_COLUMNS if c in frame.columns]
-    return frame[cols].rename(columns=TABLE_COLUMNS)
+    out = frame[cols].copy()
+    if "relaxed" in out:
+        out["relaxed"] = [f"⚠ {r.replace(',', ', ')}" if r else "" for r in out["relaxed"].astype(str)]
+    return out.rename(columns=TABLE_COLUMNS)
+
+
+def arc_targets(playlist) -> np.ndarray | None:
+    """The energy target at every position (L,) of the arc a playlist was made with; None without one."""
+    record = playlist.settings.get("scoring") if isinstance(playlist.settings, dict) else None
+    if not record or not record.get("arc"):
+        return None
+    return scoring_from_record(record).arc.curve(len(playlist.indices))
 
 
 FIGURES = ("trajectory", "key", "tempo", "energy", "loss")
@@ -454,7 +601,7 @@ def figures(disco, playlist, names=FIGURES, with_background: bool = False) -> di
         "key": lambda: plots.key_view(songs["key"].to_numpy(), songs["mode"].to_numpy(), labels, is_seed),
         "tempo": lambda: plots.tempo_view(songs["tempo"].to_numpy(), labels, is_seed),
         "energy": lambda: plots.energy_arc(songs["energy"].to_numpy(), songs["valence"].to_numpy(), labels,
-                                           is_seed),
+                                           is_seed, target=arc_targets(playlist)),
         "loss": lambda: plots.loss_bars(playlist.distance, playlist.key_similarity, playlist.tempo_similarity, w),
     }
     return {name: makers[name]() for name in names}
@@ -497,8 +644,12 @@ def show_playlist(disco, playlist, *, key: str, title: str = "") -> None:
                          "tempo sim.": st.column_config.NumberColumn(format="%.2f"),
                          "loss": st.column_config.NumberColumn(format="%.2f"),
                      })
+        relaxed = playlist.relaxed_moves
+        rules = sorted({r for rs in playlist.relaxed for r in rs})
+        note = (f" {relaxed} move{'s' if relaxed != 1 else ''} relaxed a hard rule ({', '.join(rules)}): "
+                "no song in the pool met it there (⚠)." if relaxed else "")
         st.caption(f"total loss {playlist.total_loss:.2f} over {len(playlist) - playlist.n_seeds} chosen songs "
-                   "(lower is better); seed rows have no transition scores.")
+                   f"(lower is better); seed rows have no transition scores.{note}")
     with right:
         st.plotly_chart(figures(disco, playlist, ["trajectory"], with_bg)["trajectory"], key=f"{key}_trajectory")
         st.toggle("Show the catalog around it", key=f"{key}_background",
@@ -541,6 +692,17 @@ def _flow_model(models: str):
 def load_model():
     """The trained :class:`~disco.flow.FlowModel` (cached; no TensorFlow). Raises ModelError."""
     return _flow_model(str(config.models_dir()))
+
+
+def preset_note() -> str:
+    """One line on the default preset and the reference (Model page)."""
+    from disco.scoring import DEFAULT_PRESET, preset
+
+    w, sc = preset(DEFAULT_PRESET)
+    return (f"**Default scoring: the {DEFAULT_PRESET.upper()} preset** — graded Camelot key score, DJ tempo kernel "
+            f"(2% seamless, 6% the edge), sweetness {w.sweetness:g}, smoothness {w.smoothness:g}, flow {w.flow:g}, "
+            f"spicy {w.spicy:g}. The **Reference** preset is the spec's algorithm exactly: circle-of-fifths key "
+            "similarity, cosine tempo similarity, all weights 1, spicy 1.2. Pick either on Build and Reorder.")
 
 
 def card_maes(card: dict) -> dict[str, float]:
@@ -605,10 +767,12 @@ def exclusion_examples(report) -> pd.DataFrame:
 
 
 # -- reorder page -------------------------------------------------------------------------------------------
-def order_summary(disco, indices, settings: dict) -> dict:
-    """Total loss (first song fixed) and compatible-move counts of a song order, for before/after figures."""
+def order_summary(disco, indices, settings: dict, scoring=None) -> dict:
+    """Total loss (first song fixed) and compatible-move counts of a song order, for before/after figures;
+    ``scoring``: the one the reordered playlist was made with (default: the page's settings)."""
     from disco.engine import evaluate_sequence
 
     scored = evaluate_sequence(indices, 1, arrays=disco.arrays, predictor=disco.predictor,
-                               weights=weights_of(settings))
+                               weights=weights_of(settings),
+                               scoring=scoring_of(settings) if scoring is None else scoring)
     return {"total_loss": scored.total_loss, **transition_counts(disco, indices)}

@@ -11,7 +11,8 @@ def body() -> None:
     st.title("Build a playlist with flow")
     st.caption("DISCO extends your seed songs one song at a time: a recurrent network trained on real playlists "
                "predicts the ideal next song, and each pick balances closeness to that prediction (flow), key "
-               "consonance (sweetness) and tempo (smoothness).")
+               "consonance (sweetness) and tempo (smoothness). The DJ preset (default) scores keys on the Camelot "
+               "wheel and tempo like a DJ; the Reference preset is the spec's algorithm.")
     seeds = ui.seed_picker(disco.catalog)
     if not seeds:
         st.info("Pick at least one seed song: type an artist or a title above.")

@@ -16,6 +16,7 @@ def body() -> None:
         "features. It carries its hidden state forward, so each added song costs one cheap step (a NumPy "
         "re-implementation of the trained weights; no TensorFlow at playlist time). The reference design is "
         "two linear SimpleRNN(16) layers and a Dense(8), trained with MAE on playlist windows of up to 50 songs.")
+    st.markdown(ui.preset_note())
     if card.get("verdict"):
         st.info(card["verdict"])
     tables = ui.card_tables(card)

@@ -61,8 +61,9 @@ def body() -> None:
     keep_first = st.checkbox("Keep my first song first", value=True, key="keep_first")
     view = ui.track_list_view(disco, tracks)
     playlist = ui.reorder(disco, tracks, key, settings, keep_first)
-    before = ui.order_summary(view, list(tracks.indices), settings)
-    after = ui.order_summary(view, list(playlist.indices), settings)
+    scoring = ui.scoring_from_record(playlist.settings["scoring"])  # the arc as fitted to these songs
+    before = ui.order_summary(view, list(tracks.indices), settings, scoring)
+    after = ui.order_summary(view, list(playlist.indices), settings, scoring)
     st.subheader(f"Before → after ({len(playlist)} songs)")
     cols = st.columns(3)
     cols[0].metric("total loss (lower is better)", f"{after['total_loss']:.2f}",

@@ -187,6 +187,89 @@ def test_build_reacts_to_seeds_and_sliders(real_csv, models):
     assert table(at)["seed"].sum() == 1
 
 
+def _key_scores_of(frame, mode: str) -> np.ndarray:
+    """The key scores the table's songs get in ``mode``, from their Camelot codes (moves into rows 1..)."""
+    from disco import theory
+    from disco.scoring import key_score
+
+    code_of = {theory.camelot_code(k, m): (k, m) for k in range(12) for m in (0, 1)}
+    km = np.array([code_of.get(c, (-1, 1)) for c in frame["Camelot"]])
+    return key_score(km[:-1, 0], km[:-1, 1], km[1:, 0], km[1:, 1], mode=mode)
+
+
+@pytest.mark.slow
+def test_build_opens_on_the_dj_preset_and_switches_to_the_reference(real_csv, models):
+    from disco.scoring import preset
+
+    at = _app().run()
+    assert_clean(at)
+    dj_w, _ = preset("dj")
+    assert at.sidebar.selectbox(key="preset").value == "dj"
+    assert at.sidebar.slider(key="w_sweetness").value == pytest.approx(dj_w.sweetness)
+    assert at.sidebar.slider(key="w_smoothness").value == pytest.approx(dj_w.smoothness)
+    assert (at.sidebar.selectbox(key="key_score").value, at.sidebar.selectbox(key="tempo_score").value) == \
+        ("camelot", "dj")
+    frame = table(at)
+    # the table's key scores are the graded Camelot ones of its own moves
+    assert np.allclose(frame["key sim."].iloc[1:].to_numpy(float), _key_scores_of(frame, "camelot"))
+    assert "rule relaxed" in frame and (frame["rule relaxed"] == "").all()  # no rule on: nothing relaxed
+    at.sidebar.selectbox(key="preset").set_value("reference").run()
+    assert_clean(at)
+    assert at.sidebar.slider(key="w_sweetness").value == 1.0 and at.sidebar.slider(key="w_smoothness").value == 1.0
+    assert (at.sidebar.selectbox(key="key_score").value, at.sidebar.selectbox(key="tempo_score").value) == \
+        ("reference", "reference")
+    ref = table(at)
+    assert np.allclose(ref["key sim."].iloc[1:].to_numpy(float), _key_scores_of(ref, "reference"))
+    # an explicit change after picking a preset sticks
+    at.sidebar.selectbox(key="key_score").set_value("camelot").run()
+    assert at.sidebar.selectbox(key="preset").value == "reference"
+    assert np.allclose(table(at)["key sim."].iloc[1:].to_numpy(float), _key_scores_of(table(at), "camelot"))
+
+
+@pytest.mark.slow
+def test_peak_arc_shows_its_target_and_rules_mark_relaxed_moves(real_csv, models):
+    at = _app().run()
+    at.sidebar.slider(key="length").set_value(12)
+    at.sidebar.selectbox(key="arc").set_value("peak").run()
+    at.sidebar.slider(key="arc_weight").set_value(5.0)
+    at.session_state["build_views"] = "Energy & valence"
+    at.run()
+    assert_clean(at)
+    energy_fig = figures(at)[1]
+    target = trace(energy_fig, "target energy")
+    achieved = trace(energy_fig, "energy")
+    assert len(target.x) == len(target.y) == len(achieved.y) == 12  # one point per song
+    y = np.asarray(target.y, dtype=float)
+    assert y[5] > y[0] and y[5] > y[-1]  # warm-up, peak, cool-down
+    e = np.asarray(achieved.y, dtype=float)[1:]
+    assert e[3:8].mean() > min(e[:3].mean(), e[-3:].mean())
+    # a custom arc from the editor's points
+    at.sidebar.selectbox(key="arc").set_value("custom").run()
+    assert_clean(at)
+    y = np.asarray(trace(figures(at)[1], "target energy").y, dtype=float)
+    assert len(y) == 12 and y[5] > y[0]
+    # strict rules: every move Camelot-compatible and within 2% tempo, or marked as relaxed
+    at.sidebar.selectbox(key="arc").set_value("none")
+    at.sidebar.checkbox(key="rule_camelot").check()
+    at.sidebar.checkbox(key="rule_bpm_on").check().run()
+    at.sidebar.slider(key="rule_bpm").set_value(1.0).run()
+    assert_clean(at)
+    assert not trace_names(figures(at)[1]) & {"target energy"}
+    frame = table(at)
+    from disco import theory
+
+    code_of = {theory.camelot_code(k, m): (k, m) for k in range(12) for m in (0, 1)}
+    km = np.array([code_of.get(c, (-1, 1)) for c in frame["Camelot"]])
+    ok = theory.camelot_compatible(km[:-1, 0], km[:-1, 1], km[1:, 0], km[1:, 1])
+    relaxed = frame["rule relaxed"].iloc[1:].to_numpy()
+    assert all(r.startswith("⚠") for r in relaxed[~ok])  # every clash is marked
+    assert all("camelot_only" in r for r in relaxed[~ok])
+
+
+def trace_names(fig) -> set:
+    return {t.name for t in fig.data}
+
+
 @pytest.mark.slow
 def test_build_page_does_not_import_tensorflow(real_csv, models):
     script = textwrap.dedent(f"""
@@ -229,6 +312,25 @@ def test_reorder_pasted_ids_keeps_the_songs_and_reports_before_after(real_csv, m
     loss_metric = at.metric[0]
     assert float(loss_metric.value) <= float(loss_metric.delta.split("was ")[1].rstrip(")")) + 1e-6
     assert len(trace(trajectory(at), "playlist").x) == 10
+
+
+@pytest.mark.slow
+def test_reorder_a_100_song_playlist_with_the_reference_preset(real_csv, models):
+    # long playlists must not hang the page (local search is windowed); the preset applies to reorder too
+    from disco.catalog import load_catalog
+
+    catalog = load_catalog(real_csv)
+    ids = list(dict.fromkeys(catalog.songs["track_id"].iloc[::250]))[:100]
+    at = _app().run()
+    at.switch_page("pages/reorder.py").run()
+    at.sidebar.selectbox(key="preset").set_value("reference").run()
+    at.text_area(key="reorder_ids").input("\n".join(ids)).run()
+    assert_clean(at)
+    frame = table(at)
+    assert len(frame) == 100 and set(frame["title"]) == set(catalog.songs["track_name"].iloc[catalog.index_of(ids)])
+    assert at.sidebar.slider(key="w_sweetness").value == 1.0
+    loss_metric = at.metric[0]
+    assert float(loss_metric.value) < float(loss_metric.delta.split("was ")[1].rstrip(")"))
 
 
 @pytest.mark.slow

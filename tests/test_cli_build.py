@@ -1,4 +1,5 @@
 import json
+from dataclasses import asdict
 
 import pytest
 
@@ -6,7 +7,7 @@ from disco.catalog import load_catalog
 from disco.cli import main
 from disco.config import models_dir
 from disco.engine import Weights
-from disco.scoring import Scoring
+from disco.scoring import Scoring, preset
 from disco.errors import CatalogError, SeedError
 from disco.service import Disco, parse_track_ref
 from fakes import LinearRNN, arrays_from_songs
@@ -65,6 +66,24 @@ def test_build_and_reorder_through_the_facade(disco, tmp_path):
     bad.write_text("spotify:track:0000000000000000000000\n")
     with pytest.raises(CatalogError, match="none of its 1 track ids"):
         disco.read_track_list(bad)
+
+
+def test_facade_defaults_to_the_dj_preset_and_keeps_the_reference(disco):
+    seed = disco.catalog.label(0)
+    dj = disco.build([seed], length=10, pool="knn", pool_size=40)
+    ref = disco.build([seed], length=10, pool="knn", pool_size=40, preset="reference")
+    assert dj.settings["preset"] == "dj" and dj.settings["scoring"]["key_score"] == "camelot"
+    assert dj.settings["weights"] == asdict(preset("dj")[0])
+    assert ref.settings["scoring"] == Scoring().to_dict() and ref.settings["weights"] == asdict(Weights())
+    # the engine's own defaults stay the reference: the facade with the reference preset is the engine as is
+    from disco.engine import build_playlist
+
+    raw = build_playlist([0], disco.pool([0], "knn", 40), 10, arrays=disco.arrays, predictor=disco.predictor)
+    assert ref.indices.tolist() == raw.indices.tolist()
+    mixed = disco.build([seed], length=10, pool="knn", pool_size=40, weights=Weights(sweetness=2))
+    assert mixed.settings["scoring"]["key_score"] == "camelot" and mixed.settings["weights"]["sweetness"] == 2
+    with pytest.raises(ValueError, match="preset"):
+        disco.build([seed], length=5, preset="club")
 
 
 def test_cli_validates_arguments(capsys):
@@ -135,9 +154,22 @@ def test_cli_dj_flags_round_trip_into_json_settings(disco, tmp_path, monkeypatch
     assert len(rows) == 8 and rows[0]["arc_target"] is None and rows[4]["arc_target"] is not None
     assert all(isinstance(r["relaxed"], list) for r in rows)
     assert doc["settings"]["relaxed_moves"] == sum(bool(r["relaxed"]) for r in rows)
-    # defaults: the reference scoring
-    assert main(["build", "--seed", disco.catalog.label(0), "--length", "5", "--format", "json", "--out", str(out)]) == 0
-    assert json.loads(out.read_text())["settings"]["scoring"] == Scoring().to_dict()
+    # defaults: the DJ preset; --preset reference is the spec's algorithm; flags override the preset
+    base = ["build", "--seed", disco.catalog.label(0), "--length", "5", "--format", "json", "--out", str(out)]
+    dj_w, dj_sc = preset("dj")
+    assert main(base) == 0
+    st = json.loads(out.read_text())["settings"]
+    assert st["preset"] == "dj" and st["scoring"] == dj_sc.to_dict() and st["weights"] == asdict(dj_w)
+    assert main(base + ["--preset", "reference"]) == 0
+    st = json.loads(out.read_text())["settings"]
+    assert st["preset"] == "reference" and st["scoring"] == Scoring().to_dict() and st["weights"] == asdict(Weights())
+    assert main(base + ["--sweetness", "2", "--tempo-score", "reference"]) == 0
+    st = json.loads(out.read_text())["settings"]
+    assert st["weights"] == {**asdict(dj_w), "sweetness": 2.0}
+    assert (st["scoring"]["key_score"], st["scoring"]["tempo_score"]) == ("camelot", "reference")
+    assert main(base + ["--preset", "reference", "--smoothness", "0.5"]) == 0
+    st = json.loads(out.read_text())["settings"]
+    assert st["weights"] == {**asdict(Weights()), "smoothness": 0.5} and st["scoring"]["key_score"] == "reference"
     # reorder takes the same flags; a custom arc file is recorded as given
     arc = tmp_path / "arc.json"
     arc.write_text('{"energy": [[0, 0.3], [0.5, 0.9], [1, 0.4]]}')
@@ -145,8 +177,10 @@ def test_cli_dj_flags_round_trip_into_json_settings(disco, tmp_path, monkeypatch
     ids.write_text("\n".join(disco.catalog.songs.track_id.iloc[[5, 6, 7, 8, 9]]) + "\n")
     assert main(["reorder", str(ids), "--format", "json", "--out", str(out), "--arc", str(arc),
                  "--key-score", "camelot", "--camelot-only"]) == 0
-    sc = json.loads(out.read_text())["settings"]["scoring"]
+    st = json.loads(out.read_text())["settings"]
+    sc = st["scoring"]
     assert sc["arc"]["energy"] == [[0.0, 0.3], [0.5, 0.9], [1.0, 0.4]] and sc["rules"]["camelot_only"]
+    assert st["preset"] == "dj" and st["weights"] == asdict(dj_w)
     capsys.readouterr()
 
 

@@ -200,9 +200,16 @@ def test_evaluate_page_shows_saved_results(made_up, tmp_path, monkeypatch):
     evaluation.save_result(res, tmp_path / "evaluation.json")
     monkeypatch.setenv("DISCO_MODELS_DIR", str(tmp_path))
     at = AppTest.from_file("../pages/evaluate.py", default_timeout=60).run()
-    assert not at.exception and not at.error
+    assert not at.exception
+    # the only red boxes are the targets' FAIL lines
+    assert [e.value for e in at.error] == [c["line"] for c in res["builds"]["checks"] if not c["passed"]]
     heads = [s.value for s in at.subheader]
     assert any("retrieval" in h for h in heads) and any("slider" in h for h in heads)
+    assert any("Builds" in h for h in heads)
+    # one PASS/FAIL box per target, as the JSON says
+    lines = [e.value for e in at.success] + [e.value for e in at.error]
+    assert sorted(lines) == sorted(c["line"] for c in res["builds"]["checks"])
+    assert any("Why these defaults" in m.value for m in at.markdown)
     shown = at.dataframe[0].value  # retrieval table: one row per method
     assert set(evaluation.RETRIEVAL_METHODS) <= set(shown.index if hasattr(shown, "index") else [])
 
@@ -214,3 +221,122 @@ def test_evaluate_page_without_results_says_how_to_make_them(tmp_path, monkeypat
     at = AppTest.from_file("../pages/evaluate.py", default_timeout=60).run()
     assert not at.exception
     assert any("python -m disco evaluate" in w.value for w in at.warning)
+
+
+# --- builds: issue 8's targets --------------------------------------------------------------------------
+
+
+def _row(camelot, tempo, step):
+    return {"camelot_rate": camelot, "tempo_rate": tempo, "feature_step": step}
+
+
+def test_target_checks_pass_at_the_boundaries_and_fail_just_below():
+    ref = _row(0.55, 0.70, 2.0)
+    peak = {"peak_share": 0.9, "thirds": [0.6, 0.8, 0.65]}
+    checks = evaluation.target_checks(_row(0.80, 0.85, 2.2), ref, peak)  # exactly on every target
+    assert [c["target"] for c in checks] == ["camelot_rate", "tempo_rate", "step_ratio", "peak_share"]
+    assert all(c["passed"] for c in checks)
+    assert all(c["line"].startswith("PASS: ") for c in checks)
+    assert checks[2]["value"] == pytest.approx(1.10)
+    assert "0.600 / 0.800 / 0.650" in checks[3]["line"]
+    low = evaluation.target_checks(_row(0.79, 0.849, 2.21), ref, {"peak_share": 0.85, "thirds": [0.6, 0.7, 0.6]})
+    assert [c["passed"] for c in low] == [False, False, False, False]
+    assert all(c["line"].startswith("FAIL: ") for c in low)
+    assert low[2]["value"] == pytest.approx(1.105)
+
+
+def test_target_checks_a_smaller_step_than_the_reference_passes():
+    checks = evaluation.target_checks(_row(0.9, 0.9, 1.5), _row(0.5, 0.7, 2.0))
+    assert len(checks) == 3  # no peak row: no peak check
+    assert checks[2]["passed"] and checks[2]["value"] == pytest.approx(0.75)
+
+
+def test_choose_defaults_takes_the_best_camelot_rate_within_the_budgets():
+    grid = [dict(_row(0.90, 0.95, 2.5), sweetness=1.0, smoothness=1.0),  # step 1.25 x: over budget
+            dict(_row(0.86, 0.84, 2.1), sweetness=1.0, smoothness=0.4),  # tempo below 85%
+            dict(_row(0.83, 0.87, 2.15), sweetness=0.7, smoothness=0.6),
+            dict(_row(0.81, 0.90, 2.05), sweetness=0.5, smoothness=0.8)]
+    chosen = evaluation.choose_defaults(grid, reference_step=2.0)
+    assert (chosen["sweetness"], chosen["smoothness"]) == (0.7, 0.6)
+    assert chosen["meets_targets"] and chosen["shortfall"] == 0
+    # nothing meets all three: the smallest summed relative shortfall wins
+    # row 0: step (1.25 - 1.1) / 1.1 = 0.136; row 1: tempo (0.85 - 0.84) / 0.85 = 0.0118
+    closest = evaluation.choose_defaults(grid[:2], reference_step=2.0)
+    assert not closest["meets_targets"] and closest["smoothness"] == 0.4
+    assert closest["shortfall"] == pytest.approx(0.01 / 0.85)
+    assert evaluation.choose_defaults([], reference_step=2.0) is None
+
+
+def test_build_stats_pools_moves_and_counts_peaks(made_up):
+    _, arrays, _ = made_up
+    energy = np.zeros(len(arrays))
+    peaked, flat = np.arange(0, 9), np.arange(9, 18)
+    energy[peaked] = [0.2, 0.3, 0.4, 0.9, 0.8, 0.7, 0.3, 0.2, 0.1]  # thirds 0.3 / 0.8 / 0.2
+    energy[flat] = 0.5
+    out = evaluation.build_stats([peaked, flat], arrays, energy)
+    assert out["builds"] == 2 and out["moves"] == 16
+    assert out["peak_share"] == pytest.approx(0.5)
+    assert out["thirds"] == pytest.approx([0.4, 0.65, 0.35])
+    c1 = metrics.transition_counts(arrays.key[peaked], arrays.mode[peaked], arrays.tempo[peaked],
+                                   arrays.z[peaked], energy[peaked])
+    c2 = metrics.transition_counts(arrays.key[flat], arrays.mode[flat], arrays.tempo[flat], arrays.z[flat],
+                                   energy[flat])
+    assert out["camelot_rate"] == pytest.approx((c1["camelot"] + c2["camelot"]) / 16)
+    assert out["feature_step"] == pytest.approx((c1["feature_step"] + c2["feature_step"]) / 16)
+
+
+def test_candidate_losses_match_the_engine_under_the_dj_preset(made_up):
+    _, arrays, _ = made_up
+    w, sc = evaluation.presets()["dj"]
+    assert sc.key == "camelot" and sc.tempo == "dj"
+    order = np.array([4, 17, 9, 30, 2])
+    pl = evaluate_sequence(order, 1, arrays=arrays, predictor=MeanPredictor(), weights=w, scoring=sc)
+    z = np.asarray(arrays.z, dtype=np.float64)
+    for i in range(1, len(order)):
+        y = z[order[:i]].mean(axis=0)[None, :]
+        got = evaluation.candidate_losses(y, order[i - 1 : i], order[None, i : i + 1], arrays, w, sc)
+        assert got[0, 0] == pytest.approx(pl.loss[i], rel=1e-6)
+
+
+def test_ordering_losses_are_the_fixed_reference_and_dj_losses(made_up):
+    # total_loss of every method = the reference loss of its order; total_loss_dj = the DJ preset's loss
+    catalog, arrays, test_ids = made_up
+    p = catalog.index_of(catalog.playlists[test_ids[0]])
+    energy = catalog.songs["energy"].to_numpy()
+    orders = evaluation._orders_for(p, arrays, MeanPredictor(), QUICK, np.random.default_rng(0),
+                                    ("human", "disco_greedy_reference"))
+    stats = evaluation._order_stats(orders, arrays, energy, MeanPredictor(), QUICK)
+    for m in ("human", "disco_greedy_reference"):
+        for preset, i in (("reference", 1), ("dj", 2)):
+            w, sc = evaluation.presets()[preset]
+            pl = evaluate_sequence(orders[m], 1, arrays=arrays, predictor=MeanPredictor(), weights=w, scoring=sc)
+            assert stats[m][i] == pytest.approx(pl.total_loss, rel=1e-5)
+    assert orders["_relaxed"] == {"disco_greedy_reference": 0}
+
+
+def test_rules_method_counts_relaxed_moves(made_up):
+    catalog, arrays, test_ids = made_up
+    res = evaluation.evaluate(catalog, arrays, MeanPredictor(), test_ids, settings=QUICK, sections=("ordering",))
+    rows = res["ordering"]
+    rules = rows["disco_dj_rules"]
+    assert 0 <= rules["relaxed_rate"] <= 1
+    # with rules, every move either meets both (Camelot and <= 6%) or is counted as relaxed
+    assert rules["camelot_rate"] >= 1 - rules["relaxed_rate"] - 1e-9
+    assert rules["tempo_rate"] >= 1 - rules["relaxed_rate"] - 1e-9
+    assert all(np.isnan(r["relaxed_rate"]) for m, r in rows.items() if m != "disco_dj_rules")
+    assert "REFERENCE" in res["ordering_info"]["loss"]
+
+
+def test_builds_section_on_made_up_data(made_up):
+    catalog, arrays, test_ids = made_up
+    res = evaluation.evaluate(catalog, arrays, MeanPredictor(), test_ids, settings=QUICK, sections=("builds",))
+    b = res["builds"]
+    assert set(b["rows"]) == {"dj", "reference", "dj_peak", "reference_peak"}
+    assert b["info"]["seeds"] == QUICK.n_builds
+    assert b["rows"]["reference"]["step_ratio"] == pytest.approx(1.0)
+    for r in b["rows"].values():
+        assert r["builds"] == QUICK.n_builds and 0 <= r["peak_share"] <= 1
+    assert [c["target"] for c in b["checks"]] == ["camelot_rate", "tempo_rate", "step_ratio", "peak_share"]
+    assert len(b["grid"]) == len(QUICK.build_grid_sweetness) * len(QUICK.build_grid_smoothness)
+    text = evaluation.format_report(res)
+    assert "4. Builds" in text and ("PASS:" in text or "FAIL:" in text)

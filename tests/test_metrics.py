@@ -120,3 +120,30 @@ def test_nearest_neighbour_scores_shape_and_values():
     z_last = np.array([[0.0, 0.0]])
     cands = np.array([[[3.0, 4.0], [0.0, 1.0]]])
     np.testing.assert_allclose(baselines.nearest_neighbour_scores(z_last, cands), [[5.0, 1.0]])
+
+
+# --- thirds of a playlist's energy (the peak-arc check) --------------------------------------------------
+
+
+def test_thirds_means_20_songs_split_6_8_6():
+    energy = np.array([0.1] * 6 + [0.9] * 8 + [0.3] * 6)
+    first, middle, last = metrics.thirds_means(energy)
+    assert (first, middle, last) == pytest.approx((0.1, 0.9, 0.3))
+    assert metrics.peak_shape(energy)
+
+
+def test_thirds_means_uneven_lengths():
+    # 7 songs: outer thirds are 2 songs each, the middle gets 3
+    first, middle, last = metrics.thirds_means(np.array([1.0, 3.0, 5.0, 6.0, 7.0, 0.0, 2.0]))
+    assert (first, middle, last) == pytest.approx((2.0, 6.0, 1.0))
+    # 3 songs: one each
+    assert metrics.thirds_means(np.array([0.2, 0.5, 0.4])) == pytest.approx((0.2, 0.5, 0.4))
+    assert all(np.isnan(metrics.thirds_means(np.array([0.2, 0.5]))))
+
+
+def test_peak_shape_needs_the_middle_above_both_outer_thirds():
+    build_up = np.linspace(0.2, 0.9, 20)  # middle above the first third, below the last
+    assert not metrics.peak_shape(build_up)
+    assert not metrics.peak_shape(build_up[::-1])
+    assert not metrics.peak_shape(np.full(9, 0.5))  # a tie is not a peak
+    assert metrics.peak_shape(np.array([0.4, 0.5, 0.6, 0.9, 0.7, 0.5, 0.45, 0.3, 0.2]))  # 0.5 / 0.7 / 0.317

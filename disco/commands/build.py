@@ -50,27 +50,37 @@ def _percent(text: str) -> float:
 
 
 def add_engine_options(p: argparse.ArgumentParser, default_search: str) -> None:
-    """Options shared by ``build`` and ``reorder``: weights, search, DJ scoring, output, data and model."""
-    from disco.scoring import KEY_MODES, TEMPO_MODES, Scoring
+    """Options shared by ``build`` and ``reorder``: preset, weights, search, DJ scoring, output, data and model.
 
-    default = Scoring()  # the spec's reference scoring (see disco.scoring.DJ_DEFAULTS for the DJ proposal)
-    g = p.add_argument_group("loss weights (spec section 3)")
-    g.add_argument("--flow", type=_weight, default=1.0, help="weight of the feature distance (default 1)")
-    g.add_argument("--sweetness", type=_weight, default=1.0, help="weight of key similarity (default 1)")
-    g.add_argument("--smoothness", type=_weight, default=1.0, help="weight of tempo similarity (default 1)")
-    g.add_argument("--spicy", type=_spicy, default=1.2, help="scale of the network's prediction (default 1.2)")
+    Weight and scoring options default to None: :func:`weights_from_args` / :func:`scoring_from_args` fill
+    what is not given from ``--preset``."""
+    from disco.scoring import DEFAULT_PRESET, KEY_MODES, PRESET_NAMES, preset
+
+    dw, ds = preset(DEFAULT_PRESET)
+    rw, rs = preset("reference")
+    p.add_argument("--preset", choices=PRESET_NAMES, default=DEFAULT_PRESET,
+                   help=f"starting values of the options below: dj (graded Camelot key score, DJ tempo kernel, "
+                   f"sweetness {dw.sweetness:g}, smoothness {dw.smoothness:g}) or reference (the spec's algorithm); "
+                   f"flags given override it (default {DEFAULT_PRESET})")
+    g = p.add_argument_group("loss weights (spec section 3; defaults: dj preset / reference preset)")
+    for name, help_text in (("flow", "weight of the distance to the network's predicted next song"),
+                            ("sweetness", "weight of the key score"), ("smoothness", "weight of the tempo score")):
+        g.add_argument(f"--{name}", type=_weight, default=None,
+                       help=f"{help_text} ({getattr(dw, name):g} / {getattr(rw, name):g})")
+    g.add_argument("--spicy", type=_spicy, default=None,
+                   help=f"scale of the network's prediction, > 1 asks for bolder moves ({dw.spicy:g} / {rw.spicy:g})")
     dj = p.add_argument_group("DJ scoring (issue 8)")
-    dj.add_argument("--key-score", choices=KEY_MODES, default=default.key,
+    dj.add_argument("--key-score", choices=KEY_MODES, default=None,
                     help="reference: circle of fifths (diagonal moves score perfect); camelot: graded DJ wheel "
-                    f"(same 1, +/-1 0.9, A<->B 0.8, diagonal 0.55, +/-2 0.45, else 0.1) (default {default.key})")
-    dj.add_argument("--tempo-score", choices=TEMPO_MODES, default=default.tempo,
+                    f"(same 1, +/-1 0.9, A<->B 0.8, diagonal 0.55, +/-2 0.45, else 0.1) ({ds.key} / {rs.key})")
+    dj.add_argument("--tempo-score", choices=("reference", "dj"), default=None,
                     help="reference: cosine of the log2 tempo ratio; dj: exp(-(pct/4%%)^2) of the change after "
-                    f"folding double/half time, 6%% is the edge (default {default.tempo})")
+                    f"folding double/half time, 6%% is the edge ({ds.tempo} / {rs.tempo})")
     dj.add_argument("--arc", default="none", metavar="none|peak|build|waves|FILE.json",
                     help="target energy curve over the playlist: warm-up/peak/cool-down, steady build, waves, or "
                     'a JSON file {"energy": [[pos, value], ...]} (pos and value 0..1) (default none)')
-    dj.add_argument("--arc-weight", type=_weight, default=default.arc_weight,
-                    help=f"weight of |energy - target| in the loss (default {default.arc_weight:g})")
+    dj.add_argument("--arc-weight", type=_weight, default=None,
+                    help=f"weight of |energy - target| in the loss (default {ds.arc_weight:g})")
     dj.add_argument("--max-bpm-change", type=_percent, metavar="PCT",
                     help="hard limit on the tempo change in percent after folding double/half time")
     dj.add_argument("--camelot-only", action="store_true",
@@ -89,20 +99,38 @@ def add_engine_options(p: argparse.ArgumentParser, default_search: str) -> None:
     d.add_argument("--network", help="a network of the model card other than the chosen one")
 
 
+def _preset_of(args):
+    from disco.scoring import DEFAULT_PRESET, preset
+
+    return preset(getattr(args, "preset", None) or DEFAULT_PRESET)
+
+
+def _given(args, name: str, default):
+    value = getattr(args, name, None)
+    return default if value is None else value
+
+
 def weights_from_args(args):
+    """The preset's :class:`~disco.engine.Weights` with the weight flags given."""
     from disco.engine import Weights
 
-    return Weights(flow=args.flow, sweetness=args.sweetness, smoothness=args.smoothness, spicy=args.spicy)
+    base, _ = _preset_of(args)
+    return Weights(**{name: _given(args, name, getattr(base, name))
+                      for name in ("flow", "sweetness", "smoothness", "spicy")})
 
 
 def scoring_from_args(args):
-    """The :class:`disco.scoring.Scoring` of the DJ options; a bad ``--arc`` file raises DiscoError."""
+    """The preset's :class:`disco.scoring.Scoring` with the DJ flags given; a bad ``--arc`` file raises
+    DiscoError."""
     from disco import arcs
     from disco.scoring import Rules, Scoring
 
-    return Scoring(key=args.key_score, tempo=args.tempo_score, arc=arcs.parse_arc(args.arc),
-                   arc_weight=args.arc_weight,
-                   rules=Rules(args.camelot_only, args.max_bpm_change, args.no_repeat_artist))
+    _, base = _preset_of(args)
+    return Scoring(key=_given(args, "key_score", base.key), tempo=_given(args, "tempo_score", base.tempo),
+                   tempo_width=base.tempo_width, arc=arcs.parse_arc(_given(args, "arc", "none")),
+                   arc_weight=_given(args, "arc_weight", base.arc_weight),
+                   rules=Rules(bool(getattr(args, "camelot_only", False)), getattr(args, "max_bpm_change", None),
+                               bool(getattr(args, "no_repeat_artist", False))))
 
 
 def load_service(args):
@@ -145,7 +173,8 @@ def run(args) -> int:
     scoring = scoring_from_args(args)
     disco = load_service(args)
     playlist = disco.build(args.seed, length=args.length, pool=args.pool, pool_size=args.pool_size,
-                           weights=weights, search=args.search, beam_width=args.beam_width, scoring=scoring)
+                           weights=weights, search=args.search, beam_width=args.beam_width, scoring=scoring,
+                           preset=args.preset)
     if playlist.message:
         print(f"note: {playlist.message}", file=sys.stderr)
     write_output(disco.render(playlist, args.format), args)

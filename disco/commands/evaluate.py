@@ -18,17 +18,19 @@ def default_json_path() -> Path:
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "evaluate",
-        help="measure DISCO against baselines on the test playlists (prediction, retrieval, ordering, sliders)",
+        help="measure DISCO against baselines on the test playlists (prediction, retrieval, ordering, DJ builds, "
+             "sliders)",
         description="Evaluate the trained model on the model card's TEST playlists: next-song prediction, "
-        "next-song retrieval (hit@10, MRR, R-precision), the flow of re-ordered playlists against "
-        "DJ-style baselines and the human order, and what each slider does. Prints tables and "
+        "next-song retrieval (hit@10, MRR, R-precision), the flow of re-ordered playlists (DISCO's DJ preset "
+        "and the spec's reference scoring) against DJ-style baselines and the human order, issue 8's DJ "
+        "targets on 20 fresh builds (PASS/FAIL), and what each slider does. Prints tables and "
         f"writes JSON (full runs: to models/{EVALUATION_NAME} unless --json is given).",
     )
     p.add_argument("--json", type=Path, default=None, metavar="FILE",
                    help=f"write the results here (default for full runs: models/{EVALUATION_NAME}; "
                         "--quick runs write only when this is given)")
     p.add_argument("--quick", action="store_true",
-                   help="a smoke run: 12 test playlists, a smaller slider grid, beam width 4")
+                   help="a smoke run: 12 test playlists, 6 builds, smaller grids, beam width 4")
     p.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(func=run)

@@ -29,6 +29,7 @@ def run(args) -> int:
     tracks = disco.read_track_list(args.file)
     print(tracks.summary(), file=sys.stderr)
     playlist = disco.reorder(tracks, weights=weights, search=args.search, beam_width=args.beam_width,
-                             keep_first=not args.best_start, improve=not args.no_improve, scoring=scoring)
+                             keep_first=not args.best_start, improve=not args.no_improve, scoring=scoring,
+                             preset=args.preset)
     write_output(disco.render(playlist, args.format, catalog=tracks.catalog), args)
     return 0
