@@ -6,10 +6,10 @@
    whole sequence at every step, then pandas scoring of every candidate row — against the engine.
 
 Targets (issue 4): greedy 50 from 100k <= 100 ms; beam(8) <= 10x greedy; engine >= 100x the reference loop.
-4. Reorder (DJ preset): 20, 50 and 100 random songs, beam(8) alone and beam + local search: ms and the loss
-   gain of the local search (target: 100 songs <= 2-3 s).
 3. Issue 8's scorings on the same jobs: camelot + dj, and camelot + dj + rules (Camelot-only, 6% BPM, no repeated
    artist) + a peak arc (no target; for the cost of the extra terms and masks).
+4. Reorder (DJ preset): 20, 50 and 100 random songs, beam(8) alone and beam + local search: ms and the loss
+   gain of the local search (target: 100 songs <= 2-3 s).
 The network is the trained one when ``models/`` holds it, else the reference architecture with random weights
 (speed does not depend on the weights); the Keras loop always uses the reference architecture, mirrored
 exactly by the NumPy stepper.

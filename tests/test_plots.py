@@ -90,3 +90,17 @@ def test_model_figures():
     z = np.array(heat.data[0].z)
     assert z.shape == (12, 12) and (np.diag(z) == 1).all() and z[0, 6] == -1
     assert plots.circle_labels()[0].startswith("C / Am (8B/8A)")
+
+
+def test_energy_arc_draws_the_target_under_the_achieved_energy():
+    from disco.arcs import Arc
+
+    target = Arc.named("peak").curve(5)
+    fig = plots.energy_arc([0.3, 0.5, 0.9, 0.6, 0.4], [0.5] * 5, list("abcde"), [True] + [False] * 4, target=target)
+    names = [t.name for t in fig.data]
+    assert names.index("target energy") < names.index("energy")  # drawn first: markers on top
+    line = fig.data[names.index("target energy")]
+    assert np.allclose(line.y, target) and list(line.x) == [1, 2, 3, 4, 5]
+    assert "target energy" not in {t.name for t in plots.energy_arc([0.3] * 5, [0.5] * 5, list("abcde")).data}
+    with pytest.raises(ValueError, match="one value per song"):
+        plots.energy_arc([0.3] * 5, [0.5] * 5, list("abcde"), target=target[:3])
