@@ -12,8 +12,9 @@ Everything runs on the model card's TEST playlists (never seen in training). Fou
    DISCO runs with its default DJ preset and with the spec's reference scoring; every order's loss is
    computed under BOTH fixed losses (``total_loss`` = reference, ``total_loss_dj`` = DJ preset).
 4. ``builds`` (issue 8's targets): 20 random seed songs from the test playlists, 300-song subgenre pools,
-   20-song greedy builds under the DJ preset and the reference; Camelot / tempo rates, feature step and its
-   ratio to the reference, PASS/FAIL lines, the peak-arc check (energy of the thirds) and a small
+   20-song builds under the DJ preset (beam, DISCO's default) and the reference (greedy, the spec's
+   algorithm), each also with the other search; Camelot / tempo rates, feature step and its ratio to the
+   reference, PASS/FAIL lines, the peak-arc check (energy of the thirds) and a small
    sweetness x smoothness grid that shows how the DJ preset's weights were chosen.
 5. ``sensitivity``: the ordering numbers of ``disco_greedy`` (DJ preset) as one slider moves at a time.
 
@@ -65,11 +66,8 @@ TARGETS = {"camelot_rate": 0.80, "tempo_rate": 0.85, "step_ratio": 1.10, "peak_s
 
 def presets() -> dict[str, tuple[Weights, Scoring]]:
     """``{"dj": (Weights, Scoring), "reference": (Weights, Scoring)}``: DISCO's default DJ preset and the
-    spec's reference scoring, from ``disco.scoring.PRESETS`` (or ``DJ_DEFAULTS`` in older trees)."""
-    table = getattr(scoring_mod, "PRESETS", None)
-    if table:
-        return {"dj": tuple(table["dj"]), "reference": tuple(table["reference"])}
-    return {"dj": tuple(scoring_mod.DJ_DEFAULTS), "reference": (Weights(), Scoring())}
+    spec's reference scoring (``disco.scoring.PRESETS``)."""
+    return {name: scoring_mod.preset(name) for name in ("dj", "reference")}
 
 
 def preset_source() -> str:
@@ -485,19 +483,26 @@ def builds_section(catalog, arrays: SongArrays, predictor: Predictor, playlists:
     chooser = CandidatePool("subgenre", settings.build_pool, random_state=settings.seed)
     pools = [chooser.select(catalog, arrays, [int(s)]) for s in seeds]
     (w_dj, sc_dj), (w_ref, sc_ref) = presets()["dj"], presets()["reference"]
+    s_dj, s_ref = scoring_mod.preset_search("dj"), scoring_mod.preset_search("reference")
+    other = {"greedy": "beam", "beam": "greedy"}
     peak = arcs.Arc.named("peak")
-    configs = {"dj": (w_dj, sc_dj), "reference": (w_ref, sc_ref),
-               "dj_peak": (w_dj, replace(sc_dj, arc=peak, arc_weight=settings.peak_arc_weight)),
-               "reference_peak": (w_ref, replace(sc_ref, arc=peak, arc_weight=settings.peak_arc_weight))}
+    # Each preset with its own search (DISCO's default vs the spec's algorithm), and each with the other
+    # search, so that the scoring's effect can be read at equal search too.
+    configs = {"dj": (w_dj, sc_dj, s_dj), "reference": (w_ref, sc_ref, s_ref),
+               f"dj_{other[s_dj]}": (w_dj, sc_dj, other[s_dj]),
+               f"reference_{other[s_ref]}": (w_ref, sc_ref, other[s_ref]),
+               "dj_peak": (w_dj, replace(sc_dj, arc=peak, arc_weight=settings.peak_arc_weight), s_dj),
+               "reference_peak": (w_ref, replace(sc_ref, arc=peak, arc_weight=settings.peak_arc_weight), s_ref)}
     grid_points = [(sw, sm) for sw in settings.build_grid_sweetness for sm in settings.build_grid_smoothness]
-    jobs = [(name, w, sc) for name, (w, sc) in configs.items()]
-    jobs += [(f"grid {sw:g}/{sm:g}", replace(w_dj, sweetness=sw, smoothness=sm), sc_dj) for sw, sm in grid_points]
+    jobs = [(name, w, sc, search) for name, (w, sc, search) in configs.items()]
+    jobs += [(f"grid {sw:g}/{sm:g}", replace(w_dj, sweetness=sw, smoothness=sm), sc_dj, s_dj)
+             for sw, sm in grid_points]
     results, ms = {}, {}
-    for name, w, sc in _progress(jobs, "builds", progress):
+    for name, w, sc, search in _progress(jobs, "builds", progress):
         t0 = time.perf_counter()
         orders, relaxed, arc_err = [], 0, []
         for s, pool in zip(seeds, pools):
-            pl = build_playlist([int(s)], pool, settings.build_length, w, "greedy", arrays=arrays,
+            pl = build_playlist([int(s)], pool, settings.build_length, w, search, arrays=arrays,
                                 predictor=predictor, scoring=sc)
             o = np.asarray(pl.indices, dtype=np.int64)
             orders.append(o)
@@ -506,7 +511,7 @@ def builds_section(catalog, arrays: SongArrays, predictor: Predictor, playlists:
                 arc_err.append(arcs.achieved_error(energy[o][pl.n_seeds:], pl.arc_target[pl.n_seeds:, 0]))
         row = build_stats(orders, arrays, energy, settings.tempo_tolerance)
         row.update(relaxed_moves=relaxed, arc_error=float(np.mean(arc_err)) if arc_err else float("nan"),
-                   sweetness=w.sweetness, smoothness=w.smoothness)
+                   sweetness=w.sweetness, smoothness=w.smoothness, search=search)
         results[name] = row
         ms[name] = round(1000 * (time.perf_counter() - t0) / max(len(seeds), 1), 2)
     ref_step = results["reference"]["feature_step"]
@@ -515,15 +520,25 @@ def builds_section(catalog, arrays: SongArrays, predictor: Predictor, playlists:
     rows = {name: results[name] for name in configs}
     grid = [results[f"grid {sw:g}/{sm:g}"] for sw, sm in grid_points]
     chosen = choose_defaults(grid, ref_step)
-    return {"rows": rows, "grid": grid, "checks": target_checks(rows["dj"], rows["reference"], rows["dj_peak"]),
+    same_search = rows[f"reference_{s_dj}"] if s_dj != s_ref else rows["reference"]
+    checks = target_checks(rows["dj"], rows["reference"], rows["dj_peak"])
+    ratio = rows["dj"]["feature_step"] / same_search["feature_step"]
+    checks.append({"target": "step_ratio_same_search", "value": float(ratio), "goal": float(TARGETS["step_ratio"]),
+                   "passed": bool(ratio <= TARGETS["step_ratio"] + 1e-12),
+                   "line": f"{'PASS' if ratio <= TARGETS['step_ratio'] + 1e-12 else 'FAIL'}: at equal search "
+                           f"({s_dj}), the feature step is {ratio:.3f} x the reference scoring's (the trade-off "
+                           f"of key/tempo matches against feature flow)"})
+    return {"rows": rows, "grid": grid, "checks": checks,
             "chosen": chosen,
             "info": {"seeds": len(seeds), "pool": f"{settings.build_pool}-song subgenre",
                      "pool_sizes": [int(len(p)) for p in pools], "length": settings.build_length,
-                     "search": "greedy", "peak_arc_weight": settings.peak_arc_weight, "ms_per_build": ms,
+                     "search": {"dj": s_dj, "reference": s_ref}, "peak_arc_weight": settings.peak_arc_weight, "ms_per_build": ms,
                      "targets": dict(TARGETS),
                      "presets": {k: {"weights": asdict(w), "scoring": sc.to_dict()} for k, (w, sc) in presets().items()},
                      "note": "seed songs drawn at random (seeded) from the test playlists' songs; the seed is the "
-                             "first of each build's songs; step_ratio = feature step / the reference row's"}}
+                             "first of each build's songs; step_ratio = feature step / the reference row's "
+                             "(the spec's algorithm: reference scoring, greedy); each preset runs with its own "
+                             "search, the _greedy/_beam rows with the other one"}}
 
 
 def sensitivity_section(playlists: list[np.ndarray], arrays: SongArrays, predictor: Predictor,
@@ -718,12 +733,13 @@ def format_report(result: Mapping) -> str:
     if b:
         info = b["info"]
         title = (f"4. Builds: {info['seeds']} random seeds from the test songs, {info['pool']} pools, "
-                 f"{info['length']} songs, {info['search']} (peak arc weight {info['peak_arc_weight']:g})")
+                 f"{info['length']} songs (peak arc weight {info['peak_arc_weight']:g}); x ref = step / the "
+                 "reference's (spec: greedy)")
         cols = ["camelot_rate", "tempo_rate", "feature_step", "step_ratio", "energy_change", "peak_share"]
-        rows = [[name, f"{r['sweetness']:g} / {r['smoothness']:g}"] + [r[k] for k in cols]
+        rows = [[name, r.get("search", "greedy"), f"{r['sweetness']:g} / {r['smoothness']:g}"] + [r[k] for k in cols]
                 + [" / ".join(f"{t:.2f}" for t in r["thirds"]), str(r["relaxed_moves"])]
                 for name, r in b["rows"].items()]
-        lines = [_table(title, rows, ["scoring", "sweet/smooth", "camelot", "tempo", "step", "x ref", "energy",
+        lines = [_table(title, rows, ["scoring", "search", "sweet/smooth", "camelot", "tempo", "step", "x ref", "energy",
                                       "peak ok", "energy thirds", "relaxed"])]
         lines += [c["line"] for c in b["checks"]]
         grid = [[f"{r['sweetness']:g}", f"{r['smoothness']:g}"] + [r[k] for k in cols[:4]] for r in b["grid"]]

@@ -19,7 +19,7 @@ from disco.engine import Playlist, Weights, build_playlist
 from disco.errors import CatalogError, SeedError
 from disco.interfaces import Predictor, SongArrays
 from disco.reorder import reorder_songs
-from disco.scoring import DEFAULT_PRESET, Scoring, preset as preset_of
+from disco.scoring import DEFAULT_PRESET, Scoring, preset as preset_of, preset_search
 
 _ID = r"[0-9A-Za-z]{22}"
 _TRACK_REF = re.compile(rf"^\s*(?:spotify:track:(?P<a>{_ID})|(?:https?://)?open\.spotify\.com/(?:intl-[\w-]+/)?"
@@ -163,14 +163,15 @@ class Disco:
         return CandidatePool(source, size, random_state).select(self.catalog, self.arrays, seeds)
 
     def build(self, seeds: Sequence[str | int], length: int = 20, pool: str = "union", pool_size: int = 300,
-              weights: Weights | None = None, search: str = "greedy", beam_width: int = 8,
+              weights: Weights | None = None, search: str | None = None, beam_width: int = 8,
               scoring: Scoring | None = None, preset: str = DEFAULT_PRESET) -> Playlist:
         """A playlist of ``length`` songs (seeds included, first, in order) from a ``pool`` around the seeds.
 
         ``preset``: ``"dj"`` (default: graded Camelot key, DJ tempo kernel) or ``"reference"`` (the spec's
-        algorithm) gives the ``weights`` and ``scoring`` not passed; ``scoring`` adds hard rules and an
-        energy arc. ``settings["preset"]`` records the preset, the other settings the effective values."""
+        algorithm) gives the ``weights``, ``scoring`` and ``search`` not passed; ``scoring`` adds hard rules
+        and an energy arc. ``settings["preset"]`` records the preset, the other settings the effective values."""
         weights, scoring = _with_preset(preset, weights, scoring)
+        search = search or preset_search(preset)
         if not seeds:
             raise SeedError("give at least one seed song")
         idx = self.resolve_seeds(seeds)

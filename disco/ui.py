@@ -324,11 +324,11 @@ _PRESET_WIDGETS = {"w_flow": "flow", "w_spicy": "spicy", "w_sweetness": "sweetne
 
 def _preset_values(name: str) -> dict:
     """Session-state values of the widgets a preset sets."""
-    from disco.scoring import preset
+    from disco.scoring import preset, preset_search
 
     w, sc = preset(name)
     out = {key: float(getattr(w, attr)) for key, attr in _PRESET_WIDGETS.items()}
-    out.update(key_score=sc.key, tempo_score=sc.tempo, arc_weight=float(sc.arc_weight))
+    out.update(key_score=sc.key, tempo_score=sc.tempo, arc_weight=float(sc.arc_weight), search=preset_search(name))
     return out
 
 

@@ -331,12 +331,18 @@ def test_builds_section_on_made_up_data(made_up):
     catalog, arrays, test_ids = made_up
     res = evaluation.evaluate(catalog, arrays, MeanPredictor(), test_ids, settings=QUICK, sections=("builds",))
     b = res["builds"]
-    assert set(b["rows"]) == {"dj", "reference", "dj_peak", "reference_peak"}
+    assert set(b["rows"]) == {"dj", "reference", "dj_greedy", "reference_beam", "dj_peak", "reference_peak"}
+    # each preset with its own search: DISCO's default (dj) uses beam, the spec's reference greedy
+    assert b["rows"]["dj"]["search"] == "beam" and b["rows"]["reference"]["search"] == "greedy"
+    assert b["rows"]["dj_greedy"]["search"] == "greedy" and b["rows"]["reference_beam"]["search"] == "beam"
     assert b["info"]["seeds"] == QUICK.n_builds
     assert b["rows"]["reference"]["step_ratio"] == pytest.approx(1.0)
     for r in b["rows"].values():
         assert r["builds"] == QUICK.n_builds and 0 <= r["peak_share"] <= 1
-    assert [c["target"] for c in b["checks"]] == ["camelot_rate", "tempo_rate", "step_ratio", "peak_share"]
+    assert [c["target"] for c in b["checks"]] == ["camelot_rate", "tempo_rate", "step_ratio", "peak_share",
+                                                  "step_ratio_same_search"]
+    same = b["checks"][-1]
+    assert same["value"] == pytest.approx(b["rows"]["dj"]["feature_step"] / b["rows"]["reference_beam"]["feature_step"])
     assert len(b["grid"]) == len(QUICK.build_grid_sweetness) * len(QUICK.build_grid_smoothness)
     text = evaluation.format_report(res)
     assert "4. Builds" in text and ("PASS:" in text or "FAIL:" in text)

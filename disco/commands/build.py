@@ -49,7 +49,7 @@ def _percent(text: str) -> float:
     return value
 
 
-def add_engine_options(p: argparse.ArgumentParser, default_search: str) -> None:
+def add_engine_options(p: argparse.ArgumentParser, default_search: str | None) -> None:
     """Options shared by ``build`` and ``reorder``: preset, weights, search, DJ scoring, output, data and model.
 
     Weight and scoring options default to None: :func:`weights_from_args` / :func:`scoring_from_args` fill
@@ -88,7 +88,8 @@ def add_engine_options(p: argparse.ArgumentParser, default_search: str) -> None:
     dj.add_argument("--no-repeat-artist", action="store_true", help="never the same artist twice in a row")
     s = p.add_argument_group("search")
     s.add_argument("--search", choices=("greedy", "beam"), default=default_search,
-                   help=f"greedy (the reference) or beam search over the summed loss (default {default_search})")
+                   help="greedy (the reference) or beam search over the summed loss "
+                   f"(default {default_search or 'the preset: beam for dj, greedy for reference'})")
     s.add_argument("--beam-width", type=_positive_int, default=8, help="partial playlists kept by beam search (default 8)")
     o = p.add_argument_group("output")
     o.add_argument("--format", choices=("table", "json", "csv", "m3u"), default="table", help="default table")
@@ -161,7 +162,7 @@ def register(subparsers) -> None:
     p.add_argument("--length", type=_positive_int, default=20, help="songs in the playlist, seeds included (default 20)")
     p.add_argument("--pool", choices=POOLS, default="union", help="where candidates come from (default union)")
     p.add_argument("--pool-size", type=_positive_int, default=300, help="candidates (default 300)")
-    add_engine_options(p, default_search="greedy")
+    add_engine_options(p, default_search=None)  # None: the preset's search
     p.set_defaults(func=run)
 
 
