@@ -574,9 +574,9 @@ def _sensitivity_info(builds: Mapping | None) -> dict:
     out = {"scoring": f"greedy ordering of the test playlists under the DJ preset's scoring (key {sc.key}, tempo "
                       f"{sc.tempo}); one slider moved, the others at the preset's values",
            "choose_defaults": (f"DJ preset sweetness {w.sweetness:g} / smoothness {w.smoothness:g}: chosen on builds "
-                               "(bench/bench_dj_targets.py, 80 random catalog seeds) as the highest Camelot rate "
-                               "with >= 85% of moves within 6% tempo and a feature step <= 1.10 x the reference "
-                               "scoring's (issue 8's targets); larger weights buy more key/tempo matches with "
+                               "seeded from training playlists' songs (beam search, 3 x 20 seeds) as the highest "
+                               "Camelot rate with >= 85% of moves within 6% tempo and a feature step <= 1.10 x the "
+                               "reference algorithm's (issue 8's targets); larger weights buy more key/tempo matches with "
                                "bigger feature steps, so the step budget is what binds")}
     if builds and builds.get("chosen"):
         c, dj = builds["chosen"], builds["rows"]["dj"]

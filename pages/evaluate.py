@@ -98,7 +98,7 @@ def _builds(b: dict) -> None:
 
 
 def body() -> None:
-    st.title("📏 Evaluate")
+    st.title("How good are the playlists")
     st.markdown("How DISCO's playlists compare with simple baselines, DJ heuristics and the human order, "
                 "on the **test playlists** the network never saw. Computed by `python -m disco evaluate`.")
     path = default_json_path()
