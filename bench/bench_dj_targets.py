@@ -31,6 +31,7 @@ import numpy as np  # noqa: E402
 from disco import arcs, metrics, theory  # noqa: E402
 from disco.engine import Weights, build_playlist  # noqa: E402
 from disco.evaluation import TARGETS as EVAL_TARGETS, presets  # noqa: E402
+from disco.baselines import PlaylistMeanPredictor  # noqa: E402
 from disco.scoring import Rules, Scoring  # noqa: E402
 
 N_SEEDS, POOL, LENGTH = 20, 300, 20
@@ -38,15 +39,7 @@ TARGETS = {"camelot": EVAL_TARGETS["camelot_rate"], "tempo": EVAL_TARGETS["tempo
            "step_ratio": EVAL_TARGETS["step_ratio"]}
 
 
-class RunningMean:
-    """The spec's strong baseline as a predictor: the mean ``z`` of the songs so far."""
-
-    def initial_state(self, batch: int = 1):
-        return (np.zeros((batch, 8), np.float32), np.zeros((batch, 1), np.float32))
-
-    def step(self, state, x):
-        total, count = state[0] + x[:, 1:], state[1] + 1
-        return (total, count), total / count
+RunningMean = PlaylistMeanPredictor  # the spec's strong baseline, as a predictor
 
 
 def run(disco, predictor, seeds, pools, weights: Weights, scoring: Scoring, search: str = "greedy") -> dict:

@@ -12,6 +12,18 @@ import numpy as np
 from disco.theory import camelot_compatible, fold_tempo_ratio
 
 
+class PlaylistMeanPredictor:
+    """The spec's strong baseline as a :class:`~disco.interfaces.Predictor`: the next song's ``z`` is
+    predicted as the mean ``z`` of the songs so far (state = running sum (B, 8) and count (B, 1))."""
+
+    def initial_state(self, batch: int = 1):
+        return (np.zeros((batch, 8), np.float32), np.zeros((batch, 1), np.float32))
+
+    def step(self, state, x):
+        total, count = state[0] + x[:, 1:], state[1] + 1
+        return (total, count), total / count
+
+
 def folded_tempo_distance(tempo_from, tempo_to) -> np.ndarray:
     """``|log2(folded ratio)|`` in octaves, 0..0.5: 0 at the same, double or half tempo. NaN tempi -> inf."""
     d = np.abs(np.log2(fold_tempo_ratio(tempo_from, tempo_to)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from disco.baselines import PlaylistMeanPredictor
 from disco.interfaces import SongArrays
 from disco.schema import ABSTRACT_FEATURES
 
@@ -30,15 +31,7 @@ class LinearRNN:
         return (h1, h2), h2 @ self.v
 
 
-class RunningMean:
-    """Predicts the mean ``z`` of the songs so far (the spec's strong baseline)."""
-
-    def initial_state(self, batch: int = 1):
-        return (np.zeros((batch, 8), np.float32), np.zeros((batch, 1), np.float32))
-
-    def step(self, state, x):
-        total, count = state[0] + x[:, 1:], state[1] + 1
-        return (total, count), total / count
+RunningMean = PlaylistMeanPredictor  # predicts the mean z of the songs so far
 
 
 def make_arrays(n: int = 200, seed: int = 0, no_key_fraction: float = 0.05, n_artists: int | None = None) -> SongArrays:
