@@ -35,11 +35,12 @@ import numpy as np
 from disco import arcs, baselines, metrics
 from disco import scoring as scoring_mod
 from disco.engine import Weights, build_playlist, sequence_losses
+from disco.reorder import reorder_songs
 from disco.interfaces import Predictor, SongArrays
 from disco.scoring import Rules, Scoring
 
 RETRIEVAL_METHODS = ("disco", "disco_reference", "disco_distance", "nearest_neighbour", "popularity", "random")
-ORDERING_METHODS = ("disco_greedy", "disco_beam", "disco_greedy_reference", "disco_beam_reference",
+ORDERING_METHODS = ("disco_greedy", "disco_beam", "disco_reorder", "disco_greedy_reference", "disco_beam_reference",
                     "disco_dj_rules", "nearest_neighbour", "camelot_bpm", "random", "human")
 ORDERING_METRICS = ("camelot_rate", "tempo_rate", "feature_step", "energy_change", "total_loss",
                     "loss_per_transition", "total_loss_dj", "loss_per_transition_dj", "relaxed_rate")
@@ -49,7 +50,10 @@ DJ_RULES = Rules(camelot_only=True, max_bpm_change=6.0)
 DISCO_METHODS = {"disco_greedy": ("dj", "greedy", False), "disco_beam": ("dj", "beam", False),
                  "disco_greedy_reference": ("reference", "greedy", False),
                  "disco_beam_reference": ("reference", "beam", False),
-                 "disco_dj_rules": ("dj", "greedy", True)}
+                 "disco_dj_rules": ("dj", "greedy", True),
+                 "disco_reorder": ("dj", "beam", False)}
+# what the Reorder page and `python -m disco reorder` do: beam search, then local search on the true loss
+REORDER_METHODS = frozenset({"disco_reorder"})
 SLIDERS = ("flow", "sweetness", "smoothness", "spicy")
 SLIDER_HELP = {
     "flow": "weight of the distance to the network's predicted next song: higher = follow the learned flow, "
@@ -296,6 +300,12 @@ def _orders_for(p: np.ndarray, arrays: SongArrays, predictor: Predictor, setting
             out[m] = q[baselines.nearest_neighbour_order(arrays.z[q], start=0)]
         elif m == "camelot_bpm":
             out[m] = q[baselines.camelot_bpm_order(arrays.key[q], arrays.mode[q], arrays.tempo[q], start=0)]
+        elif m in REORDER_METHODS:
+            w, sc, search = method_config(m)
+            pl = reorder_songs(q, arrays, predictor, w, keep_first=True, search=search,
+                               beam_width=settings.beam_width, improve=True, scoring=sc)
+            out[m] = np.asarray(pl.indices, dtype=np.int64)
+            relaxed[m] = pl.relaxed_moves
         elif m in DISCO_METHODS or (configs and m in configs):
             w, sc, search = (configs or {}).get(m) or method_config(m)
             pl = build_playlist([int(q[0])], q[1:], len(q), w, search=search, beam_width=settings.beam_width,
@@ -382,6 +392,8 @@ def _method_info(method: str) -> str:
     if method in DISCO_METHODS:
         preset, search, rules = DISCO_METHODS[method]
         extra = " + Camelot-compatible moves only + at most 6% tempo change" if rules else ""
+        if method in REORDER_METHODS:
+            extra += " + local search (2-opt / or-opt moves on the true loss), as the Reorder page"
         return f"DISCO {search}, {preset} preset{extra}"
     return {"nearest_neighbour": "always the closest unused song in feature space",
             "camelot_bpm": "a Camelot-compatible key with the closest folded tempo, else the closest tempo",
