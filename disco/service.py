@@ -45,6 +45,7 @@ class TrackList:
     source: str
     unknown: list[str] = field(default_factory=list)
     repeats: int = 0
+    invalid: list[str] = field(default_factory=list)  # "line N: 'text'" of lines that are no track id
 
     def summary(self) -> str:
         parts = [f"{len(self.indices)} songs from {self.source}"]
@@ -53,6 +54,10 @@ class TrackList:
         if self.unknown:
             more = f" (+{len(self.unknown) - 5} more)" if len(self.unknown) > 5 else ""
             parts.append(f"{len(self.unknown)} ids not in the catalog, ignored: {', '.join(self.unknown[:5])}{more}")
+        if self.invalid:
+            more = f" (+{len(self.invalid) - 5} more)" if len(self.invalid) > 5 else ""
+            parts.append(f"{len(self.invalid)} lines are not Spotify track ids, ignored: "
+                         f"{', '.join(self.invalid[:5])}{more}")
         return "; ".join(parts)
 
 
@@ -195,7 +200,9 @@ class Disco:
             raise CatalogError(f"no such file: {path}")
         lines = [ln.strip() for ln in path.read_text(encoding="utf-8", errors="replace").splitlines()]
         lines = [ln for ln in lines if ln and not ln.startswith("#")]
-        if lines and all(parse_track_ref(ln) for ln in lines[:5]):
+        head = lines[:5]
+        # an id list when most of its first lines are ids: its bad lines are then reported by line number
+        if head and 2 * sum(parse_track_ref(ln) is not None for ln in head) > len(head):
             return self._read_id_list(path, lines)
         from disco.catalog import load_catalog
 
@@ -208,12 +215,9 @@ class Disco:
         return TrackList(cat, arrays, np.arange(len(cat.songs), dtype=np.int64), str(path))
 
     def _read_id_list(self, path: Path, lines: Sequence[str]) -> TrackList:
-        bad = [(i + 1, ln) for i, ln in enumerate(lines) if parse_track_ref(ln) is None]
-        if bad:
-            row, text = bad[0]
-            raise CatalogError(f"{path}: line {row} {text!r} is not a Spotify track id, URI or URL "
-                               f"({len(bad)} such lines)")
-        ids = [parse_track_ref(ln) for ln in lines]
+        # a line that is no id is reported with its line number (in `invalid`), never fatal
+        invalid = [f"line {i + 1}: {ln!r}" for i, ln in enumerate(lines) if parse_track_ref(ln) is None]
+        ids = [t for t in map(parse_track_ref, lines) if t is not None]
         found, unknown, seen = [], [], set()
         for t in ids:
             try:
@@ -227,8 +231,9 @@ class Disco:
         repeats = len(ids) - len(unknown) - len(found)
         if not found:
             raise CatalogError(f"{path}: none of its {len(ids)} track ids is in the catalog "
-                               f"(first: {ids[0] if ids else '-'})")
-        return TrackList(self.catalog, self.arrays, np.array(found, dtype=np.int64), str(path), unknown, repeats)
+                               f"(first: {ids[0] if ids else '-'}; {len(invalid)} lines are not ids)")
+        return TrackList(self.catalog, self.arrays, np.array(found, dtype=np.int64), str(path), unknown, repeats,
+                         invalid)
 
     def reorder(self, tracks: TrackList | Sequence[str | int], weights: Weights | None = None,
                 search: str = "beam", beam_width: int = 8, keep_first: bool = True, improve: bool = True,

@@ -54,6 +54,10 @@ def body() -> None:
         st.warning(f"{len(tracks.unknown)} songs are not in the loaded catalog and are left out: "
                    f"{', '.join(tracks.unknown[:5])}{more}. Upload a song table holding their audio features "
                    "instead.")
+    if tracks.invalid:
+        more = f" (and {len(tracks.invalid) - 5} more)" if len(tracks.invalid) > 5 else ""
+        st.warning(f"{len(tracks.invalid)} entries are not Spotify track ids, URIs or links and are left out: "
+                   f"{', '.join(tracks.invalid[:5])}{more}.")
     if tracks.repeats:
         st.caption(f"{tracks.repeats} repeated songs were listed once.")
     if len(tracks.indices) < 2:

@@ -62,6 +62,13 @@ def test_build_and_reorder_through_the_facade(disco, tmp_path):
     assert "1 ids not in the catalog" in tracks.summary()
     out = disco.reorder(tracks, weights=Weights(sweetness=2))
     assert sorted(out.indices.tolist()) == [5, 6, 7, 8] and out.indices[0] == 5
+    # a line that is no id is reported by line number and left out; the other songs still load
+    typo = tmp_path / "typo.txt"
+    typo.write_text("\n".join(ids[:3] + ["not-an-id", ids[3]]) + "\n")
+    tracks = disco.read_track_list(typo)
+    assert tracks.indices.tolist() == [5, 6, 7, 8]
+    assert tracks.invalid == ["line 4: 'not-an-id'"]
+    assert "1 lines are not Spotify track ids, ignored: line 4: 'not-an-id'" in tracks.summary()
     bad = tmp_path / "bad.txt"
     bad.write_text("spotify:track:0000000000000000000000\n")
     with pytest.raises(CatalogError, match="none of its 1 track ids"):
