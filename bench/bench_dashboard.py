@@ -19,17 +19,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from test_browser import (_skip_reason, launch, serve_app, slider_thumb, trajectory_points,  # noqa: E402
-                          wait_ready)
+                          wait_count, wait_ready)
 
 COLD_TARGET, SLIDER_TARGET = 6.0, 1.0
 
 
 def wait_points(page, n: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while trajectory_points(page) != n:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"the 3D plot never showed {n} songs")
-        time.sleep(0.01)
+    wait_count(lambda: trajectory_points(page), n, "3D plot's song count", timeout, poll=0.01)
 
 
 def main() -> int:

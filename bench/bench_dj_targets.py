@@ -81,7 +81,7 @@ def main() -> int:
 
     model = FlowModel.load()
     catalog = load_default_catalog()
-    disco = Disco(catalog, model.song_arrays(catalog), model.stepper, model=model)
+    disco = Disco.from_model(catalog, model)
     predictor = disco.predictor if args.predictor == "model" else RunningMean()
     seeds = [int(s) for k in range(args.sets)
              for s in np.random.default_rng(args.seed + k).choice(len(catalog.songs), N_SEEDS, replace=False)]

@@ -92,6 +92,11 @@ class Disco:
 
         model = FlowModel.load(models_dir=models_dir, network=network)
         catalog = load_default_catalog() if data_path is None else load_catalog(data_path)
+        return cls.from_model(catalog, model)
+
+    @classmethod
+    def from_model(cls, catalog, model) -> "Disco":
+        """A catalog with an already loaded :class:`~disco.flow.FlowModel` (its arrays computed here)."""
         return cls(catalog, model.song_arrays(catalog), model.stepper, model=model)
 
     # -- seeds -----------------------------------------------------------------------------------------------

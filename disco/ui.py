@@ -115,9 +115,10 @@ def _dataset_stamp() -> tuple[str, float]:
 
 @st.cache_resource(show_spinner="Loading the catalog and the flow model...")
 def _default_disco(path: str, mtime: float, models: str):
+    from disco.catalog import load_catalog
     from disco.service import Disco
 
-    return Disco.load(data_path=path, models_dir=models)
+    return Disco.from_model(load_catalog(path), _flow_model(models))  # the model page shares the cached model
 
 
 @st.cache_resource(show_spinner="Loading your song file...", max_entries=4)
@@ -129,7 +130,7 @@ def _uploaded_disco(sha256: str, name: str, _data: bytes, models: str):
     catalog = load_catalog(_data, name=name)
     if len(catalog) == 0:
         raise CatalogError(f"{name} holds no usable song: {catalog.report.summary()}")
-    return Disco(catalog, model.song_arrays(catalog), model.stepper, model=model)
+    return Disco.from_model(catalog, model)
 
 
 def load_disco():

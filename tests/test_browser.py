@@ -79,12 +79,17 @@ def table_rows(page) -> int:
     return int(grid.get_attribute("aria-rowcount")) - 1
 
 
-def wait_rows(page, n: int, timeout: float = 30.0) -> None:
+def wait_count(count, n: int, what: str, timeout: float = 30.0, poll: float = 0.05) -> None:
+    """Poll ``count()`` until it returns ``n``; AssertionError naming ``what`` after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
-    while table_rows(page) != n:
+    while (got := count()) != n:
         if time.monotonic() > deadline:
-            raise AssertionError(f"the table has {table_rows(page)} rows, expected {n}")
-        time.sleep(0.05)
+            raise AssertionError(f"the {what} shows {got}, expected {n}")
+        time.sleep(poll)
+
+
+def wait_rows(page, n: int, timeout: float = 30.0) -> None:
+    wait_count(lambda: table_rows(page), n, "table's row count", timeout)
 
 
 def wait_ready(page, timeout_ms: int = 60_000) -> None:
