@@ -1,3 +1,3 @@
-from disco.cli import main
+from disco.cli.main import main
 
 raise SystemExit(main())

@@ -1,0 +1,47 @@
+"""``python -m disco``: one subcommand per job, each in a module of :mod:`disco.cli`.
+
+A command module exposes ``register(subparsers)``, which adds its parser and sets ``func(args) -> int`` as the
+default. Errors a user can act on (:class:`~disco.errors.DiscoError`) become one clear line on stderr and exit
+code 2, never a traceback. Heavy imports stay inside each command's ``run``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from disco import __version__
+from disco.cli import build, data, evaluate, reorder, score, spotify, train
+from disco.errors import DiscoError
+
+COMMANDS = (data, train, build, reorder, score, evaluate, spotify)  # order = order in --help
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="disco",
+        description="DISCO builds playlists with flow: it learns song order from real playlists "
+        "and picks each next song by feature flow, key consonance and tempo.")
+    parser.add_argument("--version", action="version", version=f"disco {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in COMMANDS:
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0 if args.command is None else 2
+    try:
+        return int(args.func(args) or 0)
+    except DiscoError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

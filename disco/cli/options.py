@@ -1,0 +1,138 @@
+"""Options shared by the commands that build, reorder and score: one place that turns flags into settings."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+
+from disco.engine.settings import DEFAULT_PRESET, MAX_BEAM_WIDTH, PRESETS, SEARCHES, EngineSettings
+from disco.errors import DiscoError
+from disco.export.formats import FORMATS
+from disco.theory.arcs import ARC_SHAPES, parse_arc
+from disco.theory.keys import KEY_SCORES
+from disco.theory.tempo import TEMPO_SCORES
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
+    return value
+
+
+def bounded_int(low: int, high: int):
+    def parse(text: str) -> int:
+        value = positive_int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected a whole number from {low} to {high}, got {value}")
+        return value
+    return parse
+
+
+def weight(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text}")
+    return value
+
+
+def percent(text: str) -> float:
+    try:
+        value = float(text.rstrip("%"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a percentage like 6 or 6%, got {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"expected a finite percentage >= 0, got {text}")
+    return value
+
+
+def add_engine_options(p: argparse.ArgumentParser) -> None:
+    """Preset, weights, key/tempo scores, hard rules, arc and search. Every option defaults to None: what is
+    not given comes from ``--preset`` (:func:`settings_from_args`)."""
+    dj, ref = EngineSettings(), EngineSettings.from_preset("reference")
+    p.add_argument("--preset", choices=PRESETS, default=DEFAULT_PRESET,
+                   help=f"starting values of the options below: dj (DISCO's default: graded Camelot key score, "
+                        f"DJ tempo kernel, sweetness {dj.sweetness:g}, smoothness {dj.smoothness:g}, beam search) "
+                        "or reference (the spec's algorithm); options given override it")
+    g = p.add_argument_group("loss weights (defaults: dj preset / reference preset)")
+    for name, text in (("flow", "weight of the distance to the network's predicted next song"),
+                       ("sweetness", "weight of the key score"), ("smoothness", "weight of the tempo score"),
+                       ("spicy", "scale of the network's prediction, > 1 asks for bolder moves")):
+        g.add_argument(f"--{name}", type=weight, default=None,
+                       help=f"{text} ({getattr(dj, name):g} / {getattr(ref, name):g})")
+    k = p.add_argument_group("key and tempo scores, hard rules, energy arc")
+    k.add_argument("--key-score", choices=KEY_SCORES, default=None,
+                   help="camelot: graded DJ wheel (same 1, +/-1 0.9, A<->B 0.8, diagonal 0.55, +/-2 0.45, else 0.1); "
+                        f"reference: circle of fifths ({dj.key_score} / {ref.key_score})")
+    k.add_argument("--tempo-score", choices=TEMPO_SCORES, default=None,
+                   help="dj: exp(-(change/4%%)^2) after folding double/half time, 6%% is the edge; reference: "
+                        f"cosine of the log2 tempo ratio ({dj.tempo_score} / {ref.tempo_score})")
+    k.add_argument("--camelot-only", action="store_true", default=None,
+                   help="only Camelot-compatible moves (same code, +/-1, A<->B) while the songs allow")
+    k.add_argument("--max-bpm-change", type=percent, metavar="PCT", default=None,
+                   help="hard limit on each move's tempo change, in percent after folding double/half time")
+    k.add_argument("--no-repeat-artist", action="store_true", default=None, help="never the same artist twice in a row")
+    k.add_argument("--arc", default=None, metavar="|".join(ARC_SHAPES) + "|FILE.json",
+                   help="target energy curve over the playlist: warm-up/peak/cool-down, steady build, waves, or "
+                        'a JSON file {"energy": [[position, value], ...]} (both 0..1) (default none)')
+    k.add_argument("--arc-weight", type=weight, default=None,
+                   help=f"weight of |energy - target| in the loss (default {dj.arc_weight:g})")
+    s = p.add_argument_group("search")
+    s.add_argument("--search", choices=SEARCHES, default=None,
+                   help=f"greedy (the spec) or beam search over the summed loss ({dj.search} / {ref.search})")
+    s.add_argument("--beam-width", type=bounded_int(1, MAX_BEAM_WIDTH), default=None,
+                   help=f"partial playlists kept by beam search, 1..{MAX_BEAM_WIDTH} (default {dj.beam_width})")
+
+
+def settings_from_args(args: argparse.Namespace) -> EngineSettings:
+    """The preset of ``--preset`` with every engine option given; a bad value raises DiscoError."""
+    overrides = {name: getattr(args, name) for name in (
+        "flow", "sweetness", "smoothness", "spicy", "key_score", "tempo_score", "camelot_only", "max_bpm_change",
+        "no_repeat_artist", "arc_weight", "search", "beam_width") if getattr(args, name, None) is not None}
+    if getattr(args, "arc", None) is not None:
+        overrides["arc"] = parse_arc(args.arc)
+    try:
+        return EngineSettings.from_preset(args.preset, **overrides)
+    except ValueError as exc:
+        raise DiscoError(str(exc)) from None
+
+
+def add_output_options(p: argparse.ArgumentParser) -> None:
+    o = p.add_argument_group("output")
+    o.add_argument("--format", choices=FORMATS, default="table", help="default table")
+    o.add_argument("--out", type=Path, help="write to this file instead of the terminal")
+
+
+def add_model_options(p: argparse.ArgumentParser) -> None:
+    d = p.add_argument_group("data and model")
+    d.add_argument("--data", type=Path, help="song catalog file (default: spotify_songs.csv in $DISCO_DATA_DIR)")
+    d.add_argument("--models-dir", type=Path, help="trained model folder (default: models/)")
+    d.add_argument("--network", help="a network of the model card other than the chosen one")
+
+
+def load_service(args):
+    """The :class:`~disco.engine.service.Disco` of ``--data``, ``--models-dir`` and ``--network``."""
+    from disco.engine.service import Disco
+
+    return Disco.load(data_path=args.data, models_dir=args.models_dir, network=args.network)
+
+
+def write_output(text: str, args: argparse.Namespace) -> None:
+    """``text`` to ``--out`` (creating its folder) or to the terminal."""
+    if args.out is None:
+        sys.stdout.write(text)
+        return
+    try:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise DiscoError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+    print(f"wrote {args.out}", file=sys.stderr)

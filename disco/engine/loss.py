@@ -1,0 +1,190 @@
+"""DISCO's loss, defined once: the cost of moving from song ``s`` to candidate ``c`` at playlist position ``p``::
+
+    L = flow * ||spicy * y_hat - z_c||                 distance to the network's predicted next song
+        - sweetness * key(s, c)                        key term, -1..1 (graded Camelot or circle of fifths)
+        - smoothness * tempo(s, c)                     tempo term, -1..1 (DJ kernel or the spec's cosine)
+        + arc_weight * sum_f |f(c) - target_f(p)|      energy (and valence) arc, raw 0..1 units
+
+plus, for orders that must place every song, ``RULE_PENALTY`` per hard rule a move breaks.
+
+:class:`Loss` compiles (settings, song arrays, a candidate set) into lookup tables; greedy and beam search
+call it in float32 (the fast path), scoring an order, reordering and the evaluation in float64 (exact). Both
+run the same code: only the dtype differs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from disco.engine.settings import EngineSettings
+from disco.model.arrays import SongArrays
+from disco.theory import keys, tempo
+
+# added per broken rule where rules cannot be masks (reordering places every song): larger than any spread of
+# the other terms over a move, so local search removes violations first
+RULE_PENALTY = 10.0
+
+
+class Loss:
+    """The loss under ``settings`` of moves into ``candidates`` (song indices; default every song).
+
+    Methods take ``last``, the songs moved from (B,) (song indices), and ``cols``, the candidates moved to:
+    None (all, shared by every row), an index array (C,) into ``candidates`` shared by every row, or (B, C)
+    per row. ``y`` (B, 8) are the network's predictions after ``last``; ``position`` the playlist position
+    the candidate lands at (an int, or (B,) per row; needed by an arc). ``length``: the playlist's length,
+    over which an arc's targets run. Results are (B, C) in ``dtype``.
+    """
+
+    def __init__(self, settings: EngineSettings, arrays: SongArrays, candidates=None, *, length: int | None = None,
+                 dtype=np.float64):
+        s = settings
+        self.settings = s
+        self.dtype = np.dtype(dtype)
+        n = len(arrays)
+        cand = np.arange(n) if candidates is None else np.asarray(candidates, dtype=np.int64).ravel()
+        self.candidates = cand
+        # per song (every song can be a "last")
+        self.key_code = keys.key_codes(arrays.key, arrays.mode, s.key_score)
+        self.log2_tempo = tempo.log2_tempo(arrays.tempo)
+        self._key_table = keys.key_table(s.key_score).astype(self.dtype)
+        z = np.asarray(arrays.z, dtype=np.float64)[cand]
+        # per candidate, contiguous: the distance is one matrix product
+        self._z = z.astype(self.dtype)
+        self._z_sq = (z * z).sum(axis=1).astype(self.dtype)
+        self._key_c = self.key_code[cand]
+        self._log2_tempo_c = self.log2_tempo[cand]
+        self.length = None if length is None else int(length)
+        self._targets = self._arc_c = None
+        if s.arc is not None:
+            if length is None:
+                raise ValueError("an energy arc needs the playlist length")
+            self._targets = s.arc.targets(int(length)).astype(self.dtype)  # (L, F)
+            self._arc_c = arc_values(arrays, s, cand).astype(self.dtype)  # (C, F)
+        self._slot = self._slot_c = self._artist = self._artist_c = None
+        if s.camelot_only:
+            self._slot = keys.camelot_index(arrays.key, arrays.mode)
+            self._slot_c = self._slot[cand]
+        if s.no_repeat_artist:
+            if arrays.artist is None:
+                raise ValueError("the no-repeat-artist rule needs the songs' artists (SongArrays.artist)")
+            self._artist = np.asarray(arrays.artist)
+            self._artist_c = self._artist[cand]
+
+    def __len__(self) -> int:
+        return len(self.candidates)
+
+    # -- the terms, unweighted ------------------------------------------------------------------------
+    def distance(self, y, cols=None) -> np.ndarray:
+        """(B, C) ``||spicy * y - z_c||``."""
+        a = (self.settings.spicy * np.asarray(y, dtype=np.float64)).astype(self.dtype)
+        if cols is not None and np.ndim(cols) == 2:
+            diff = a[:, None, :] - self._z[cols]
+            return np.sqrt((diff * diff).sum(axis=-1))
+        z, z_sq = (self._z, self._z_sq) if cols is None else (self._z[cols], self._z_sq[cols])
+        d = z_sq[None, :] - 2 * (a @ z.T) + (a * a).sum(axis=1)[:, None]
+        return np.sqrt(np.maximum(d, 0, out=d), out=d)
+
+    def key_term(self, last, cols=None) -> np.ndarray:
+        """(B, C) key score of each move, -1..1."""
+        kc = self._key_c if cols is None else self._key_c[cols]
+        return self._key_table[self.key_code[np.asarray(last)][:, None], kc]
+
+    def octaves(self, last, cols=None) -> np.ndarray:
+        """(B, C) ``log2(tempo_c / tempo_last)`` (NaN where a tempo is missing)."""
+        lc = self._log2_tempo_c if cols is None else self._log2_tempo_c[cols]
+        return (lc - self.log2_tempo[np.asarray(last)][:, None]).astype(self.dtype)
+
+    def tempo_term(self, last, cols=None) -> np.ndarray:
+        """(B, C) tempo score of each move, -1..1."""
+        x = self.octaves(last, cols)
+        if self.settings.tempo_score == "dj":
+            return tempo.dj_score_from_octaves(x, self.settings.tempo_width_pct).astype(self.dtype)
+        return tempo.reference_score_from_octaves(x).astype(self.dtype)
+
+    def arc_term(self, position, cols=None) -> np.ndarray:
+        """(C,) or (B, C) ``sum_f |f(c) - target_f(position)|``; zeros without an arc."""
+        if self._targets is None:
+            shape = len(self) if cols is None else np.shape(cols)
+            return np.zeros(shape, dtype=self.dtype)
+        if position is None:
+            raise ValueError("scoring with an arc needs the playlist position")
+        values = self._arc_c if cols is None else self._arc_c[cols]
+        target = self._targets[np.asarray(position)]
+        if target.ndim == 2:  # one position per row
+            target = target[:, None, :]
+        return np.abs(values - target).sum(axis=-1)
+
+    # -- the loss ----------------------------------------------------------------------------------
+    def moves(self, y, last, position=None, cols=None, return_distance: bool = False):
+        """(B, C) weighted loss of each move (no rule penalty); with ``return_distance`` also the distances."""
+        s = self.settings
+        dist = self.distance(y, cols)
+        out = dist * self.dtype.type(s.flow)
+        if s.sweetness:
+            out = out - self.dtype.type(s.sweetness) * self.key_term(last, cols)
+        if s.smoothness:
+            out = out - self.dtype.type(s.smoothness) * self.tempo_term(last, cols)
+        if s.uses_arc:
+            out = out + self.dtype.type(s.arc_weight) * self.arc_term(position, cols)
+        return (out, dist) if return_distance else out
+
+    # -- hard rules ----------------------------------------------------------------------------------
+    def rule_masks(self, last, cols=None) -> dict[str, np.ndarray]:
+        """Per active rule (in relaxation order), the (B, C) mask of moves that keep it."""
+        s = self.settings
+        last = np.asarray(last)
+        out = {}
+        if s.camelot_only:
+            slot_c = self._slot_c if cols is None else self._slot_c[cols]
+            out["camelot_only"] = keys.COMPATIBLE_TABLE[self._slot[last][:, None], slot_c]
+        if s.max_bpm_change is not None:
+            with np.errstate(invalid="ignore"):
+                pct = tempo.change_pct_from_octaves(self.octaves(last, cols).astype(np.float64))
+                out["max_bpm_change"] = pct <= s.max_bpm_change + 1e-9
+        if s.no_repeat_artist:
+            a = self._artist[last][:, None]
+            art_c = self._artist_c if cols is None else self._artist_c[cols]
+            out["no_repeat_artist"] = (a != art_c) | (a < 0)
+        return {name: out[name] for name in s.active_rules}
+
+    def violations(self, last, cols=None) -> np.ndarray:
+        """(B, C) number of hard rules each move breaks."""
+        masks = self.rule_masks(last, cols)
+        shape = self.key_term(last, cols).shape
+        total = np.zeros(shape, dtype=np.int64)
+        for m in masks.values():
+            total += ~m
+        return total
+
+    # -- whole tables, for ordering a fixed set of songs -------------------------------------------
+    def pair_matrix(self) -> np.ndarray:
+        """(C, C) everything of a move c_i -> c_j that depends only on the pair: ``-sweetness * key
+        - smoothness * tempo + RULE_PENALTY * broken rules``, in ``dtype``."""
+        s = self.settings
+        last = self.candidates
+        out = np.zeros((len(self), len(self)), dtype=self.dtype)
+        if s.sweetness:
+            out -= self.dtype.type(s.sweetness) * self.key_term(last)
+        if s.smoothness:
+            out -= self.dtype.type(s.smoothness) * self.tempo_term(last)
+        if s.active_rules:
+            out += self.dtype.type(RULE_PENALTY) * self.violations(last)
+        return out
+
+    def arc_matrix(self) -> np.ndarray | None:
+        """(L, C) weighted arc term of each candidate at each position; None without an arc."""
+        if not self.settings.uses_arc:
+            return None
+        diff = np.abs(self._arc_c[None, :, :] - self._targets[:, None, :]).sum(axis=-1)
+        return self.dtype.type(self.settings.arc_weight) * diff
+
+
+def arc_values(arrays: SongArrays, settings: EngineSettings, idx) -> np.ndarray:
+    """(len(idx), F) float64 raw values of the arc's features (energy, valence) of songs ``idx``."""
+    cols = []
+    for name in settings.arc.features:
+        values = getattr(arrays, name)
+        if values is None:
+            raise ValueError(f"the energy arc needs raw {name} per song (SongArrays.{name})")
+        cols.append(np.asarray(values, dtype=np.float64)[idx])
+    return np.stack(cols, axis=1)

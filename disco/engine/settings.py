@@ -1,0 +1,170 @@
+"""The settings record: every knob of the loss and the search, in one hashable value.
+
+``EngineSettings()`` is DISCO's default, the **DJ preset**; ``EngineSettings.from_preset("reference")`` is the
+spec's algorithm exactly. The CLI, the dashboard, the evaluation and every cache key make their settings
+here and nowhere else::
+
+    settings = EngineSettings.from_preset("dj", sweetness=1.0, arc=Arc.named("peak"))
+    settings.preset        # "custom": the values no longer match a preset
+    EngineSettings.from_dict(settings.to_dict()) == settings
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import numbers
+from dataclasses import dataclass
+
+from disco.theory.arcs import Arc
+from disco.theory.keys import KEY_SCORES
+from disco.theory.tempo import DJ_TEMPO_WIDTH_PCT, TEMPO_SCORES
+
+SEARCHES = ("greedy", "beam")
+PRESETS = ("dj", "reference")
+DEFAULT_PRESET = "dj"
+CUSTOM = "custom"
+PRESET_LABELS = {"dj": "DJ (default)", "reference": "Reference (spec)", CUSTOM: "Custom"}
+MAX_BEAM_WIDTH = 64  # wider beams cost linearly more and gain little (see the evaluation)
+MAX_WEIGHT = 100.0
+# relaxed first -> last when no candidate meets every rule (the artist rule is what listeners notice most)
+RULES = ("camelot_only", "max_bpm_change", "no_repeat_artist")
+WEIGHTS = ("flow", "sweetness", "smoothness", "spicy")
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """How songs are scored and searched. The loss of moving from song ``s`` to candidate ``c`` at
+    playlist position ``p`` (see :mod:`disco.engine.loss`)::
+
+        L = flow * ||spicy * y_hat - z_c|| - sweetness * key(s, c) - smoothness * tempo(s, c)
+            + arc_weight * |energy(c) - arc(p)|
+
+    Weights ``flow``, ``sweetness``, ``smoothness``, ``arc_weight`` >= 0 and ``spicy`` > 0 (it scales the
+    network's prediction up, which under-estimates magnitudes). ``key_score``: ``"camelot"`` (graded DJ
+    wheel) or ``"reference"`` (circle of fifths); ``tempo_score``: ``"dj"`` (kernel of width
+    ``tempo_width_pct`` percent) or ``"reference"`` (cosine). Hard rules, relaxed per move when no candidate
+    meets them: ``camelot_only``, ``max_bpm_change`` (percent, None = off), ``no_repeat_artist``. ``arc``:
+    an energy target curve (None = none); ``fit_arc`` stretches a named shape to the songs' energy range.
+    ``search``: ``"greedy"`` (the spec) or ``"beam"`` keeping ``beam_width`` partial playlists.
+    The defaults are the DJ preset.
+    """
+
+    flow: float = 1.0
+    sweetness: float = 0.7
+    smoothness: float = 0.6
+    spicy: float = 1.2
+    key_score: str = "camelot"
+    tempo_score: str = "dj"
+    tempo_width_pct: float = DJ_TEMPO_WIDTH_PCT
+    camelot_only: bool = False
+    max_bpm_change: float | None = None
+    no_repeat_artist: bool = False
+    arc: Arc | None = None
+    arc_weight: float = 1.0
+    fit_arc: bool = True
+    search: str = "beam"
+    beam_width: int = 8
+
+    def __post_init__(self):
+        for name in WEIGHTS + ("arc_weight",):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+                raise ValueError(f"{name} must be a finite number, got {value!r}")
+            if not 0 <= value <= MAX_WEIGHT:
+                raise ValueError(f"{name} must be between 0 and {MAX_WEIGHT:g}, got {value:g}")
+            object.__setattr__(self, name, float(value))
+        if self.spicy <= 0:
+            raise ValueError(f"spicy must be > 0 (it scales the network's prediction), got {self.spicy:g}")
+        _one_of(self.key_score, KEY_SCORES, "key score")
+        _one_of(self.tempo_score, TEMPO_SCORES, "tempo score")
+        _one_of(self.search, SEARCHES, "search")
+        if not (isinstance(self.tempo_width_pct, numbers.Real) and math.isfinite(self.tempo_width_pct)
+                and 0 < self.tempo_width_pct <= 50):
+            raise ValueError(f"tempo width must be a percent in (0, 50], got {self.tempo_width_pct!r}")
+        m = self.max_bpm_change
+        if m is not None:
+            if isinstance(m, bool) or not isinstance(m, numbers.Real) or not math.isfinite(m) or not 0 <= m <= 100:
+                raise ValueError(f"max BPM change must be a percent between 0 and 100, or None; got {m!r}")
+            object.__setattr__(self, "max_bpm_change", float(m))
+        width = self.beam_width
+        if isinstance(width, bool) or not isinstance(width, numbers.Integral) or not 1 <= width <= MAX_BEAM_WIDTH:
+            raise ValueError(f"beam width must be a whole number from 1 to {MAX_BEAM_WIDTH}, got {width!r}")
+        if self.arc is not None and not isinstance(self.arc, Arc):
+            raise ValueError(f"arc must be an Arc or None, got {type(self.arc).__name__}")
+        object.__setattr__(self, "beam_width", int(width))
+        object.__setattr__(self, "tempo_width_pct", float(self.tempo_width_pct))
+        for name in ("camelot_only", "no_repeat_artist", "fit_arc"):
+            object.__setattr__(self, name, bool(getattr(self, name)))
+
+    # -- presets -----------------------------------------------------------------------------------
+    @classmethod
+    def from_preset(cls, name: str = DEFAULT_PRESET, **overrides) -> "EngineSettings":
+        """The preset ``name`` (``"dj"`` or ``"reference"``) with ``overrides`` (field=value) applied."""
+        _one_of(name, PRESETS, "preset")
+        return cls(**{**_PRESET_VALUES[name], **overrides})
+
+    @property
+    def preset(self) -> str:
+        """The preset these values are (``"dj"``, ``"reference"``), else ``"custom"``."""
+        for name in PRESETS:
+            if self == EngineSettings.from_preset(name):
+                return name
+        return CUSTOM
+
+    def replace(self, **changes) -> "EngineSettings":
+        """A copy with ``changes`` applied (validated)."""
+        return dataclasses.replace(self, **changes)
+
+    # -- views -------------------------------------------------------------------------------------
+    @property
+    def active_rules(self) -> tuple[str, ...]:
+        """Names of the hard rules switched on, in relaxation order (:data:`RULES`)."""
+        on = {"camelot_only": self.camelot_only, "max_bpm_change": self.max_bpm_change is not None,
+              "no_repeat_artist": self.no_repeat_artist}
+        return tuple(name for name in RULES if on[name])
+
+    @property
+    def uses_arc(self) -> bool:
+        return self.arc is not None and self.arc_weight > 0
+
+    # -- records -----------------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        """JSON-ready record (the arc as its points); :meth:`from_dict` reads it back."""
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        out["arc"] = None if self.arc is None else self.arc.to_dict()
+        out["preset"] = self.preset
+        return out
+
+    @classmethod
+    def from_dict(cls, record: dict) -> "EngineSettings":
+        """Settings from :meth:`to_dict`'s record; unknown keys are an error (a typo must not pass)."""
+        data = {k: v for k, v in dict(record).items() if k != "preset"}
+        unknown = sorted(set(data) - {f.name for f in dataclasses.fields(cls)})
+        if unknown:
+            raise ValueError(f"unknown settings {unknown}")
+        arc = data.get("arc")
+        if isinstance(arc, dict):
+            data["arc"] = Arc.from_points(arc["energy"], arc.get("valence"), arc.get("interpolation", "linear"),
+                                          arc.get("name", "custom"))
+        return cls(**data)
+
+    def key(self) -> str:
+        """A stable text key of these settings (for caches)."""
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+
+def _one_of(value, allowed: tuple[str, ...], what: str) -> None:
+    if value not in allowed:
+        raise ValueError(f"{what} must be one of {', '.join(allowed)}; got {value!r}")
+
+
+# "dj" is DISCO's default: graded Camelot key score + DJ tempo kernel at sweetness 0.7 / smoothness 0.6,
+# beam search; chosen on builds seeded from training playlists' songs (see the README's evaluation).
+# "reference" is the spec's algorithm exactly: circle of fifths, cosine tempo, weights 1/1/1, greedy.
+_PRESET_VALUES = {
+    "dj": {},
+    "reference": {"sweetness": 1.0, "smoothness": 1.0, "key_score": "reference", "tempo_score": "reference",
+                  "search": "greedy"},
+}

@@ -1,0 +1,1 @@
+"""How good the playlists are: metrics, baselines and the evaluation protocol on the test playlists."""

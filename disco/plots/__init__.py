@@ -1,0 +1,1 @@
+"""Plotly figures of playlists, the model and the evaluation (no Streamlit: the dashboard shows them)."""
