@@ -1,6 +1,6 @@
-"""Spotify for DISCO: search, import a playlist (features from Spotify or the local catalog),
-send a built playlist to the user's account. The pieces live in :mod:`disco.spotify_client`
-(auth, retries, errors) and :mod:`disco.spotify_import` (playlist -> canonical rows)."""
+"""Spotify: search, import a playlist as songs (features from Spotify or the local catalog), send a playlist to
+the user's account. :mod:`~disco.spotify.client` holds auth, retries and errors; :mod:`~disco.spotify.importer`
+turns a playlist into song rows. No Streamlit here: the dashboard passes its secrets in."""
 
 from disco.spotify.client import (  # noqa: F401
     FEATURES_GONE,
@@ -27,8 +27,6 @@ from disco.spotify.importer import (  # noqa: F401
     SpotifyImport,
     build_import,
     import_playlist,
-    name_key,
-    normalize_text,
     search_tracks,
 )
 
@@ -40,11 +38,3 @@ def send_playlist(client: SpotifyClient | None, name: str, track_ids, descriptio
     if client is None or not client.user:
         raise SpotifyError(NOT_CONNECTED)
     return client.send_playlist(name, list(track_ids), description)
-
-
-def dashboard_section() -> None:
-    """The Data page's Spotify section (Streamlit); lives in :mod:`disco.spotify_panel`, imported only here
-    so that ``import disco.spotify`` never loads Streamlit."""
-    from disco.spotify_panel import render
-
-    render()

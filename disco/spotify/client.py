@@ -13,7 +13,6 @@ import contextlib
 import logging
 import os
 import re
-import sys
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from spotipy.exceptions import SpotifyException, SpotifyOauthError
 from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.util.retry import Retry
 
+from disco.data.refs import is_track_id, parse_playlist_ref
 from disco.errors import SpotifyError
 
 ENV_CLIENT_ID = "SPOTIPY_CLIENT_ID"
@@ -47,15 +47,6 @@ FEATURES_GONE = (
     "audio-features, audio-analysis and recommendations are closed to new apps)"
 )
 
-_BASE62 = r"[0-9A-Za-z]+"
-_PLAYLIST_PATTERNS = (
-    re.compile(rf"^(?:https?://)?open\.spotify\.com/(?:intl-[\w-]+/)?(?:user/[^/]+/)?playlist/(?P<id>{_BASE62})/?(?:[?#].*)?$"),
-    re.compile(rf"^spotify:(?:user:[^:]+:)?playlist:(?P<id>{_BASE62})$"),
-    re.compile(rf"^(?P<id>{_BASE62})$"),
-)
-_TRACK_ID = re.compile(r"^[0-9A-Za-z]{22}$")
-
-
 # --------------------------------------------------------------------------- credentials
 @dataclass(frozen=True)
 class Credentials:
@@ -76,28 +67,23 @@ class Credentials:
         return tuple(s for s in (self.client_secret, basic) if s)
 
 
-def _streamlit_secrets() -> dict[str, str]:
-    """SPOTIPY_* values from ``st.secrets``, only when running inside Streamlit."""
-    st = sys.modules.get("streamlit")  # never import streamlit just to look
-    if st is None:
+def _from_secrets(secrets) -> dict[str, str]:
+    """SPOTIPY_* values of a secrets mapping (the dashboard's ``st.secrets``): flat keys or a ``[spotify]`` table."""
+    if not secrets:
         return {}
-    try:
-        secrets = st.secrets
-        found = {k: str(secrets[k]) for k in (ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_REDIRECT_URI)
-                 if k in secrets}
-        section = secrets["spotify"] if "spotify" in secrets else {}
-        for short, env in (("client_id", ENV_CLIENT_ID), ("client_secret", ENV_CLIENT_SECRET),
-                           ("redirect_uri", ENV_REDIRECT_URI)):
-            if short in section and env not in found:
-                found[env] = str(section[short])
-        return found
-    except Exception:  # no secrets.toml, unparsable file, not in a script run: just absent
-        return {}
+    found = {k: str(secrets[k]) for k in (ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_REDIRECT_URI) if k in secrets}
+    section = secrets["spotify"] if "spotify" in secrets else {}
+    for short, env in (("client_id", ENV_CLIENT_ID), ("client_secret", ENV_CLIENT_SECRET),
+                       ("redirect_uri", ENV_REDIRECT_URI)):
+        if short in section and env not in found:
+            found[env] = str(section[short])
+    return found
 
 
 def resolve_credentials(client_id: str | None = None, client_secret: str | None = None,
-                        redirect_uri: str | None = None) -> Credentials:
-    """Credentials from the arguments, else the environment, else Streamlit secrets.
+                        redirect_uri: str | None = None, secrets=None) -> Credentials:
+    """Credentials from the arguments, else the environment, else ``secrets`` (a mapping such as the
+    dashboard's ``st.secrets``, with SPOTIPY_* keys or a ``[spotify]`` table).
 
     Raises SpotifyError naming what to set when the id or secret is missing.
     """
@@ -106,9 +92,9 @@ def resolve_credentials(client_id: str | None = None, client_secret: str | None 
         env = {k: os.environ.get(k, "").strip() for k in (ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_REDIRECT_URI)}
         origin = "environment"
         if not (env[ENV_CLIENT_ID] and env[ENV_CLIENT_SECRET]):
-            st = _streamlit_secrets()
-            if st.get(ENV_CLIENT_ID) and st.get(ENV_CLIENT_SECRET):
-                env, origin = {**env, **st}, "streamlit secrets"
+            given = _from_secrets(secrets)
+            if given.get(ENV_CLIENT_ID) and given.get(ENV_CLIENT_SECRET):
+                env, origin = {**env, **given}, "streamlit secrets"
         client_id = client_id or env[ENV_CLIENT_ID]
         client_secret = client_secret or env[ENV_CLIENT_SECRET]
         redirect_uri = redirect_uri or env[ENV_REDIRECT_URI] or None
@@ -278,19 +264,12 @@ def translate_error(exc: BaseException, what: str, timeout: object = DEFAULT_TIM
 # --------------------------------------------------------------------------- ids
 def parse_playlist_id(ref: str) -> str:
     """The playlist id in an open.spotify.com URL, a ``spotify:playlist:`` URI or a bare id."""
-    text = (ref or "").strip()
-    for pattern in _PLAYLIST_PATTERNS:
-        m = pattern.match(text)
-        if m:
-            return m.group("id")
-    raise SpotifyError(
-        f"not a Spotify playlist link, URI or id: {ref!r}; expected "
-        "https://open.spotify.com/playlist/<id>, spotify:playlist:<id> or the bare <id>")
-
-
-def is_track_id(value: object) -> bool:
-    """True for a 22-character base-62 Spotify track id."""
-    return isinstance(value, str) and bool(_TRACK_ID.match(value))
+    pid = parse_playlist_ref((ref or "").strip())
+    if pid is None:
+        raise SpotifyError(
+            f"not a Spotify playlist link, URI or id: {ref!r}; expected "
+            "https://open.spotify.com/playlist/<id>, spotify:playlist:<id> or the bare <id>")
+    return pid
 
 
 # --------------------------------------------------------------------------- client

@@ -8,8 +8,6 @@ tracks, local files, episodes, repeats) are listed, never dropped silently.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,37 +15,13 @@ import numpy as np
 import pandas as pd
 
 from disco.data import schema
+from disco.data.identity import normalize_name
 from disco.errors import DiscoError
 from disco.spotify.client import FEATURES_GONE, SpotifyClient
 
 SOURCES = ("spotify", "catalog_id", "catalog_name", "missing")
 PLAYLIST_COLUMNS = schema.SONG_COLUMNS + ("playlist_id", "playlist_name")
 _TEXT = ("track_id", "track_name", "artist", "album", "genre", "subgenre", "playlist_id", "playlist_name")
-
-# "(feat. X)", "[ft. X]", " - feat. X", "featuring X" at the end; "- Remastered 2011", "(2009 Remaster)".
-_FEAT = re.compile(r"\s*[\(\[]\s*(?:feat|ft|featuring|with)\b\.?[^\)\]]*[\)\]]"
-                   r"|\s+-\s+(?:feat|ft|featuring)\b\.?.*$|\s+(?:feat|ft|featuring)\.?\s.*$")
-_REMASTER = re.compile(r"\s*[\(\[][^\)\]]*\bremaster(?:ed)?\b[^\)\]]*[\)\]]"
-                       r"|\s+-\s+(?:[^-]*\s)?remaster(?:ed)?\b.*$")
-_NON_WORD = re.compile(r"[^0-9a-z]+")
-
-
-def normalize_text(text: object) -> str:
-    """Casefolded, accents stripped, 'feat.' and remaster suffixes removed, punctuation -> spaces."""
-    if not isinstance(text, str):
-        return ""
-    s = unicodedata.normalize("NFKD", text.casefold())
-    s = "".join(ch for ch in s if not unicodedata.combining(ch))
-    s = s.replace("&", " and ")
-    for _ in range(2):  # "Song (feat. X) - 2011 Remaster"
-        s = _REMASTER.sub("", _FEAT.sub("", s))
-    return _NON_WORD.sub(" ", s).strip()
-
-
-def name_key(artist: object, title: object) -> str:
-    """The key used to match a track to the catalog by artist + title."""
-    return f"{normalize_text(artist)}\x1f{normalize_text(title)}"
-
 
 @dataclass(frozen=True)
 class Skipped:
@@ -178,7 +152,7 @@ class CatalogMatcher:
                 if "popularity" in self.songs else pd.Series(0.0, index=self.songs.index)
             order = np.argsort(-pop.fillna(-1).to_numpy(), kind="stable")
             raw = self.songs["artist"].to_numpy(dtype=object)
-            norm = {a: normalize_text(a) for a in pd.unique(raw)}
+            norm = {a: normalize_name(a) for a in pd.unique(raw)}
             index: dict[str, list[int]] = {}
             for i in order:
                 index.setdefault(norm[raw[i]], []).append(int(i))
@@ -189,12 +163,12 @@ class CatalogMatcher:
         return self._by_id.get(track_id)
 
     def by_name(self, artists: list[str], title: str) -> int | None:
-        want = normalize_text(title)
+        want = normalize_name(title)
         titles = self.songs["track_name"]
         for artist in artists or [""]:
-            for i in self._artists().get(normalize_text(artist), ()):
+            for i in self._artists().get(normalize_name(artist), ()):
                 if i not in self._titles:
-                    self._titles[i] = normalize_text(titles.iat[i])
+                    self._titles[i] = normalize_name(titles.iat[i])
                 if self._titles[i] == want:
                     return i
         return None
