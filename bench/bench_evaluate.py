@@ -9,15 +9,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from disco.commands.evaluate import load_inputs  # noqa: E402
-from disco.evaluation import EvalSettings, evaluate  # noqa: E402
+from disco.evaluation import EvalSettings, evaluate, load_inputs  # noqa: E402
 
 BUDGET_S = 300.0
 
@@ -34,9 +30,10 @@ def main() -> None:
     result = evaluate(catalog, arrays, predictor, test_ids, card=card, settings=settings, progress=True)
     total = load_s + result["runtime_s"]
     s = result["settings"]
+    builds = result["builds"]
     print(f"evaluate ({'quick' if args.quick else 'full'}): {s['test_playlists']} test playlists, "
           f"{s['test_songs']} songs, {result['retrieval_info']['transitions']} transitions, "
-          f"{result['builds']['info']['seeds']} build seeds x {len(result['builds']['rows']) + len(result['builds']['grid'])} "
+          f"{builds['info']['seeds']} build seeds x {len(builds['rows']) + len(builds['grid'])} "
           f"scorings, {len(result['sensitivity'])} slider settings")
     print(f"{'section':<14}{'seconds':>10}")
     print(f"{'load':<14}{load_s:>10.2f}")

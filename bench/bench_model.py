@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 
 def _fresh(code: str) -> float:
@@ -42,23 +41,23 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=50)
     args = ap.parse_args()
 
-    from disco.flow import FlowModel
+    from disco.model.bundle import FlowModel
 
     fm = FlowModel.load(args.models, network=args.network)
     name = fm.name
     keras_path = args.models / f"{name}.keras"
     load_stepper = (
-        "import time; t = time.perf_counter(); from disco.flow import FlowModel; "
+        "import time; t = time.perf_counter(); from disco.model.bundle import FlowModel; "
         f"FlowModel.load({str(args.models)!r}, network={name!r}); print(time.perf_counter() - t)"
     )
     load_keras = (
-        "import time; t = time.perf_counter(); from disco.model import load_keras; "
+        "import time; t = time.perf_counter(); from disco.model.network import load_keras; "
         f"load_keras({str(keras_path)!r}); print(time.perf_counter() - t)"
     )
     t_stepper = _fresh(load_stepper)
     t_keras = _fresh(load_keras)
 
-    from disco.model import load_keras as keras_loader
+    from disco.model.network import load_keras as keras_loader
 
     net = keras_loader(keras_path)
     rng = np.random.default_rng(0)
@@ -85,7 +84,7 @@ def main() -> None:
         print(f"{what:44s} {ms:10.4f} {ms / base:10.1f}")
     print()
     print(f"{'import + load (fresh process)':44s} {'seconds':>10s}")
-    print(f"{'disco.flow FlowModel.load (NumPy, no TF)':44s} {t_stepper:10.3f}")
+    print(f"{'disco.model.bundle FlowModel.load (NumPy, no TF)':44s} {t_stepper:10.3f}")
     print(f"{'keras import + load_model (.keras)':44s} {t_keras:10.3f}")
 
 

@@ -14,16 +14,14 @@ import argparse
 import statistics
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from disco import config, schema  # noqa: E402
-from disco.catalog import Catalog, load_catalog  # noqa: E402
-from disco.search import normalize  # noqa: E402
+from disco import config
+from disco.data import schema
+from disco.data.catalog import Catalog, load_catalog
+from disco.data.text_search import normalize
 
 _SYLLABLES = ["ka", "lo", "mi", "ne", "ra", "to", "su", "vi", "da", "bel", "chor", "fin", "gar", "hel",
               "jun", "kor", "lan", "mor", "nix", "pra", "quin", "ros", "sta", "tri", "ul", "von", "wen",

@@ -29,6 +29,19 @@ def real_csv() -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def trained_model():
+    """The committed flow model (:class:`disco.model.bundle.FlowModel`), or skip the test."""
+    from disco import config
+    from disco.errors import ModelError
+    from disco.model.bundle import FlowModel
+
+    try:
+        return FlowModel.load()
+    except ModelError as exc:
+        pytest.skip(f"no trained model in {config.models_dir()}: {exc}")
+
+
 @pytest.fixture
 def tidy_csv(tmp_path) -> Path:
     """A small made-up TidyTuesday-schema CSV (240 songs, 12 playlists)."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from disco.baselines import PlaylistMeanPredictor
-from disco.interfaces import SongArrays
-from disco.schema import ABSTRACT_FEATURES
+from disco.data.schema import ABSTRACT_FEATURES
+from disco.model.arrays import SongArrays
+from disco.model.baselines import PlaylistMeanPredictor
 
 
 class LinearRNN:

@@ -1,11 +1,13 @@
 """The dashboard, page by page, through ``streamlit.testing.v1.AppTest`` (no browser).
 
 Real-data tests need the real catalog (``real_csv``) and the committed models; the first-start test
-needs neither. Figures are read back from the Plotly JSON Streamlit would send to the browser.
+needs neither, the settings-record tests run on made-up songs. Figures are read back from the Plotly JSON
+Streamlit would send to the browser.
 """
 
 from __future__ import annotations
 
+import ast
 import base64
 import json
 import os
@@ -20,18 +22,21 @@ import pytest
 import streamlit as st
 
 from disco import config
+from disco.data.catalog import load_catalog
+from disco.engine.settings import EngineSettings
+from disco.theory.keys import camelot_code, camelot_compatible, key_score
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 TIMEOUT = 180
 
 
+def page(name: str) -> str:
+    """A page's script, relative to app.py (what ``AppTest.switch_page`` takes)."""
+    return f"disco/app/views/{name}.py"
+
+
 def _models_reason() -> str | None:
-    try:
-        import disco.export  # noqa: F401
-        import disco.service  # noqa: F401
-    except ImportError as exc:
-        return f"the engine facade is not there yet ({exc})"
     if not (config.models_dir() / "model_card.json").is_file():
         return f"no trained model in {config.models_dir()} (run `python -m disco train`)"
     return None
@@ -108,10 +113,10 @@ def test_first_start_without_data_explains_and_offers_fetch_and_upload(tmp_path,
     assert [b.label for b in at.button] == ["Fetch the TidyTuesday songs"]
     assert len(at.get("file_uploader")) == 1
     assert not at.dataframe and not at.get("plotly_chart")
-    at.switch_page("pages/data.py").run()
+    at.switch_page(page("data")).run()
     assert_clean(at)
     assert "No song catalog" in " ".join(i.value for i in at.info)
-    at.switch_page("pages/reorder.py").run()
+    at.switch_page(page("reorder")).run()
     assert_clean(at)
     assert "fetch" in " ".join(i.value for i in at.info)
 
@@ -126,8 +131,6 @@ def test_build_opens_on_a_playlist_from_the_most_popular_song(real_csv, models):
     assert len(frame) == length
     assert list(frame["#"]) == list(range(1, length + 1))
     assert frame["seed"].tolist() == [True] + [False] * (length - 1)
-    from disco.catalog import load_catalog
-
     songs = load_catalog(real_csv).songs
     top = int(np.nanargmax(songs["popularity"].to_numpy(dtype=float)))  # the default seed
     assert (frame["artist"].iat[0], frame["title"].iat[0]) == (songs["artist"].iat[top], songs["track_name"].iat[top])
@@ -179,7 +182,7 @@ def test_build_reacts_to_seeds_and_sliders(real_csv, models):
     assert_clean(at)
     frame = table(at)
     assert len(frame) == 8 and frame["title"].tolist()[:2] == before[:2]
-    assert frame["key sim."].iloc[2:].mean() >= 0.6
+    assert frame["key score"].iloc[2:].mean() >= 0.6
     # removing the first seed promotes the second one
     at.button(key=f"remove_seed_{default_seed}").click().run()
     assert_clean(at)
@@ -187,31 +190,31 @@ def test_build_reacts_to_seeds_and_sliders(real_csv, models):
     assert table(at)["seed"].sum() == 1
 
 
-def _key_scores_of(frame, mode: str) -> np.ndarray:
-    """The key scores the table's songs get in ``mode``, from their Camelot codes (moves into rows 1..)."""
-    from disco import theory
-    from disco.scoring import key_score
+def _keys_of(frame) -> np.ndarray:
+    """(key, mode) of each table row, from its Camelot code ((-1, 1) without one)."""
+    code_of = {camelot_code(k, m): (k, m) for k in range(12) for m in (0, 1)}
+    return np.array([code_of.get(c, (-1, 1)) for c in frame["Camelot"]])
 
-    code_of = {theory.camelot_code(k, m): (k, m) for k in range(12) for m in (0, 1)}
-    km = np.array([code_of.get(c, (-1, 1)) for c in frame["Camelot"]])
-    return key_score(km[:-1, 0], km[:-1, 1], km[1:, 0], km[1:, 1], mode=mode)
+
+def _key_scores_of(frame, score: str) -> np.ndarray:
+    """The key scores the table's songs get under ``score``, from their Camelot codes (moves into rows 1..)."""
+    km = _keys_of(frame)
+    return key_score(km[:-1, 0], km[:-1, 1], km[1:, 0], km[1:, 1], score=score)
 
 
 @pytest.mark.slow
 def test_build_opens_on_the_dj_preset_and_switches_to_the_reference(real_csv, models):
-    from disco.scoring import preset
-
     at = _app().run()
     assert_clean(at)
-    dj_w, _ = preset("dj")
+    dj = EngineSettings()
     assert at.sidebar.selectbox(key="preset").value == "dj"
-    assert at.sidebar.slider(key="w_sweetness").value == pytest.approx(dj_w.sweetness)
-    assert at.sidebar.slider(key="w_smoothness").value == pytest.approx(dj_w.smoothness)
+    assert at.sidebar.slider(key="w_sweetness").value == pytest.approx(dj.sweetness)
+    assert at.sidebar.slider(key="w_smoothness").value == pytest.approx(dj.smoothness)
     assert (at.sidebar.selectbox(key="key_score").value, at.sidebar.selectbox(key="tempo_score").value) == \
         ("camelot", "dj")
     frame = table(at)
     # the table's key scores are the graded Camelot ones of its own moves
-    assert np.allclose(frame["key sim."].iloc[1:].to_numpy(float), _key_scores_of(frame, "camelot"))
+    assert np.allclose(frame["key score"].iloc[1:].to_numpy(float), _key_scores_of(frame, "camelot"))
     assert "rule relaxed" in frame and (frame["rule relaxed"] == "").all()  # no rule on: nothing relaxed
     at.sidebar.selectbox(key="preset").set_value("reference").run()
     assert_clean(at)
@@ -219,11 +222,12 @@ def test_build_opens_on_the_dj_preset_and_switches_to_the_reference(real_csv, mo
     assert (at.sidebar.selectbox(key="key_score").value, at.sidebar.selectbox(key="tempo_score").value) == \
         ("reference", "reference")
     ref = table(at)
-    assert np.allclose(ref["key sim."].iloc[1:].to_numpy(float), _key_scores_of(ref, "reference"))
-    # an explicit change after picking a preset sticks
+    assert np.allclose(ref["key score"].iloc[1:].to_numpy(float), _key_scores_of(ref, "reference"))
+    # an explicit change after picking a preset sticks, and the box says so
     at.sidebar.selectbox(key="key_score").set_value("camelot").run()
-    assert at.sidebar.selectbox(key="preset").value == "reference"
-    assert np.allclose(table(at)["key sim."].iloc[1:].to_numpy(float), _key_scores_of(table(at), "camelot"))
+    assert at.sidebar.selectbox(key="preset").value == "custom"
+    assert at.sidebar.slider(key="w_sweetness").value == 1.0
+    assert np.allclose(table(at)["key score"].iloc[1:].to_numpy(float), _key_scores_of(table(at), "camelot"))
 
 
 @pytest.mark.slow
@@ -240,14 +244,15 @@ def test_peak_arc_shows_its_target_and_rules_mark_relaxed_moves(real_csv, models
     achieved = trace(energy_fig, "energy")
     assert len(target.x) == len(target.y) == len(achieved.y) == 12  # one point per song
     y = np.asarray(target.y, dtype=float)
-    assert y[5] > y[0] and y[5] > y[-1]  # warm-up, peak, cool-down
+    assert np.isnan(y[0]) and np.isfinite(y[1:]).all()  # the seed was not chosen: no target
+    assert y[5] > y[1] and y[5] > y[-1]  # warm-up, peak, cool-down
     e = np.asarray(achieved.y, dtype=float)[1:]
     assert e[3:8].mean() > min(e[:3].mean(), e[-3:].mean())
     # a custom arc from the editor's points
     at.sidebar.selectbox(key="arc").set_value("custom").run()
     assert_clean(at)
     y = np.asarray(trace(figures(at)[1], "target energy").y, dtype=float)
-    assert len(y) == 12 and y[5] > y[0]
+    assert len(y) == 12 and y[5] > y[1]
     # strict rules: every move Camelot-compatible and within 2% tempo, or marked as relaxed
     at.sidebar.selectbox(key="arc").set_value("none")
     at.sidebar.checkbox(key="rule_camelot").check()
@@ -256,11 +261,8 @@ def test_peak_arc_shows_its_target_and_rules_mark_relaxed_moves(real_csv, models
     assert_clean(at)
     assert not trace_names(figures(at)[1]) & {"target energy"}
     frame = table(at)
-    from disco import theory
-
-    code_of = {theory.camelot_code(k, m): (k, m) for k in range(12) for m in (0, 1)}
-    km = np.array([code_of.get(c, (-1, 1)) for c in frame["Camelot"]])
-    ok = theory.camelot_compatible(km[:-1, 0], km[:-1, 1], km[1:, 0], km[1:, 1])
+    km = _keys_of(frame)
+    ok = camelot_compatible(km[:-1, 0], km[:-1, 1], km[1:, 0], km[1:, 1])
     relaxed = frame["rule relaxed"].iloc[1:].to_numpy()
     assert all(r.startswith("⚠") for r in relaxed[~ok])  # every clash is marked
     assert all("camelot_only" in r for r in relaxed[~ok])
@@ -268,6 +270,105 @@ def test_peak_arc_shows_its_target_and_rules_mark_relaxed_moves(real_csv, models
 
 def trace_names(fig) -> set:
     return {t.name for t in fig.data}
+
+
+# -- one settings record for every page ------------------------------------------------------------------
+@pytest.fixture
+def made_up_songs(tmp_path, monkeypatch):
+    """A made-up catalog as the default data set (fast to load)."""
+    import songgen
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    frame = songgen.write_tidy_csv(folder / "spotify_songs.csv")
+    monkeypatch.setenv("DISCO_DATA_DIR", str(folder))
+    return frame
+
+
+def sidebar_values(at) -> dict:
+    """Every settings widget of the sidebar by key."""
+    widgets = [*at.sidebar.slider, *at.sidebar.selectbox, *at.sidebar.radio, *at.sidebar.checkbox]
+    return {w.key: w.value for w in widgets}
+
+
+def loss_before_after(at) -> tuple[float, float]:
+    """The Reorder page's total loss of the given order and of the reordered songs."""
+    metric = at.metric[0]
+    assert metric.label == "total loss (lower is better)"
+    return float(metric.delta.split("was ")[1].rstrip(")")), float(metric.value)
+
+
+def test_settings_survive_switching_pages(made_up_songs, models):
+    at = _app().run()
+    assert_clean(at)
+    at.sidebar.slider(key="w_sweetness").set_value(2.0).run()
+    at.sidebar.radio(key="search").set_value("greedy").run()
+    assert_clean(at)
+    on_build = sidebar_values(at)
+    assert on_build["preset"] == "custom" and on_build["w_sweetness"] == 2.0 and on_build["search"] == "greedy"
+    playlist = table(at)["title"].tolist()
+
+    at.switch_page(page("reorder")).run()
+    assert_clean(at)
+    on_reorder = sidebar_values(at)
+    assert on_reorder == {k: v for k, v in on_build.items() if k in on_reorder}
+    assert {"w_flow", "w_spicy", "w_sweetness", "w_smoothness", "preset", "search"} <= set(on_reorder)
+    # the reorder runs with those settings: a shuffled playlist gets a lower loss (all-zero weights give +0)
+    songs = made_up_songs.drop_duplicates("track_id")
+    ids = songs[songs["playlist_id"] == songs["playlist_id"].iat[0]]["track_id"].tolist()[:10]
+    shuffled = [ids[i] for i in np.random.default_rng(0).permutation(len(ids))]
+    at.text_area(key="reorder_ids").input("\n".join(shuffled)).run()
+    assert_clean(at)
+    before, after = loss_before_after(at)
+    assert after < before - 1e-6
+
+    at.switch_page(page("build")).run()
+    assert_clean(at)
+    assert sidebar_values(at) == on_build
+    assert table(at)["title"].tolist() == playlist
+
+
+def test_the_preset_box_shows_what_the_sliders_hold(made_up_songs, models):
+    at = _app().run()
+    assert_clean(at)
+    box = lambda: at.sidebar.selectbox(key="preset").value  # noqa: E731
+    assert box() == "dj"
+    at.sidebar.selectbox(key="preset").set_value("reference").run()
+    assert_clean(at)
+    ref = EngineSettings.from_preset("reference")
+    values = sidebar_values(at)
+    assert box() == "reference"
+    assert (values["w_flow"], values["w_spicy"], values["w_sweetness"], values["w_smoothness"]) == \
+        pytest.approx((ref.flow, ref.spicy, ref.sweetness, ref.smoothness))
+    assert (values["key_score"], values["tempo_score"], values["search"]) == \
+        (ref.key_score, ref.tempo_score, ref.search)
+    at.sidebar.slider(key="w_flow").set_value(1.5).run()
+    assert box() == "custom"
+    assert at.sidebar.slider(key="w_sweetness").value == ref.sweetness  # the other values stay
+    at.sidebar.slider(key="w_flow").set_value(ref.flow).run()
+    assert box() == "reference"  # the preset's values again
+    at.sidebar.selectbox(key="preset").set_value("dj").run()
+    assert box() == "dj"
+    assert at.sidebar.slider(key="w_sweetness").value == pytest.approx(EngineSettings().sweetness)
+    assert at.sidebar.radio(key="search").value == EngineSettings().search
+
+
+def test_only_the_dashboard_imports_streamlit():
+    package = ROOT / "disco"
+    offenders = []
+    for path in sorted(package.rglob("*.py")):
+        if package / "app" in path.parents:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            if any(n == "streamlit" or n.startswith("streamlit.") for n in names):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not offenders, f"Streamlit imported outside disco/app: {offenders}"
 
 
 @pytest.mark.slow
@@ -290,13 +391,11 @@ def test_build_page_does_not_import_tensorflow(real_csv, models):
 # -- Reorder --------------------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_reorder_pasted_ids_keeps_the_songs_and_reports_before_after(real_csv, models):
-    from disco.catalog import load_catalog
-
     catalog = load_catalog(real_csv)
     first_playlist = next(iter(catalog.playlists.values()))[:10]
     pasted = "\n".join(["spotify:track:" + first_playlist[0]] + first_playlist[1:] + ["NOT_A_TRACK_ID"])
     at = _app().run()
-    at.switch_page("pages/reorder.py").run()
+    at.switch_page(page("reorder")).run()
     at.text_area(key="reorder_ids").input(pasted).run()
     assert_clean(at)
     assert "NOT_A_TRACK_ID" in at.warning[0].value
@@ -317,12 +416,10 @@ def test_reorder_pasted_ids_keeps_the_songs_and_reports_before_after(real_csv, m
 @pytest.mark.slow
 def test_reorder_a_100_song_playlist_with_the_reference_preset(real_csv, models):
     # long playlists must not hang the page (local search is windowed); the preset applies to reorder too
-    from disco.catalog import load_catalog
-
     catalog = load_catalog(real_csv)
     ids = list(dict.fromkeys(catalog.songs["track_id"].iloc[::250]))[:100]
     at = _app().run()
-    at.switch_page("pages/reorder.py").run()
+    at.switch_page(page("reorder")).run()
     at.sidebar.selectbox(key="preset").set_value("reference").run()
     at.text_area(key="reorder_ids").input("\n".join(ids)).run()
     assert_clean(at)
@@ -340,7 +437,7 @@ def test_reorder_an_uploaded_song_table_with_its_own_features(real_csv, models, 
     path = tmp_path / "my_list.csv"
     frame = songgen.write_tidy_csv(path, n_songs=14, n_playlists=1, min_len=9, max_len=9, seed=3)
     at = _app().run()
-    at.switch_page("pages/reorder.py").run()
+    at.switch_page(page("reorder")).run()
     at.radio(key="reorder_input").set_value("Upload a song file").run()
     at.get("file_uploader")[0].upload("my_list.csv", path.read_bytes(), "text/csv")
     at.run()
@@ -356,7 +453,7 @@ def test_reorder_rejects_junk_with_a_message(models, tmp_path, monkeypatch):
     at = _app().run()
     if not at.dataframe:  # no real data: the first-start screen (tested above)
         pytest.skip("needs a loaded catalog")
-    at.switch_page("pages/reorder.py").run()
+    at.switch_page(page("reorder")).run()
     at.text_area(key="reorder_ids").input("hello world, 0000000000000000000000").run()
     assert not at.exception
     assert "not Spotify track ids" in at.warning[0].value
@@ -366,7 +463,7 @@ def test_reorder_rejects_junk_with_a_message(models, tmp_path, monkeypatch):
 # -- Model ----------------------------------------------------------------------------------------------
 def test_model_page_shows_the_card(models):
     at = _app().run()
-    at.switch_page("pages/model.py").run()
+    at.switch_page(page("model")).run()
     assert_clean(at)
     card = json.loads((config.models_dir() / "model_card.json").read_text())
     mae_table = table(at)
@@ -378,20 +475,23 @@ def test_model_page_shows_the_card(models):
     figs = figures(at)
     bars = next(f for f in figs if f.data and f.data[0].name == "test MAE")
     assert len(bars.data[0].x) == len(mae_table)
-    heat = next(f for f in figs if f.data and f.data[0].type == "heatmap")
-    assert np.array(heat.data[0].z).shape == (12, 12)
+    heatmaps = [np.array(f.data[0].z) for f in figs if f.data and f.data[0].type == "heatmap"]
+    assert [h.shape for h in heatmaps] == [(24, 24), (12, 12)]  # the DJ preset's Camelot score first
+    curves = next(f for f in figs if any(t.name == "DJ kernel" for t in f.data))
+    assert [t.name for t in curves.data] == ["DJ kernel", "reference"]
+    text = " ".join(m.value for m in at.markdown)
+    assert text.index("DJ preset") < text.index("reference preset")
+    assert f"sweetness ({EngineSettings().sweetness:g})" in text
 
 
 # -- Data -----------------------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_data_page_reports_the_real_catalog(real_csv, models):
     at = _app().run()
-    at.switch_page("pages/data.py").run()
+    at.switch_page(page("data")).run()
     assert_clean(at)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["rows read"] == "32,833"
-    from disco.catalog import load_catalog
-
     report = load_catalog(real_csv).report
     assert metrics["songs kept"] == f"{report.songs_kept:,}"
     reasons = table(at)
@@ -402,13 +502,13 @@ def test_data_page_reports_the_real_catalog(real_csv, models):
 def test_uploaded_file_becomes_the_sessions_catalog(models, tidy_csv, tmp_path, monkeypatch):
     monkeypatch.setenv("DISCO_DATA_DIR", str(tmp_path / "empty"))  # no default data: upload is the way in
     at = _app().run()
-    at.switch_page("pages/data.py").run()
+    at.switch_page(page("data")).run()
     at.get("file_uploader")[0].upload("my_songs.csv", tidy_csv.read_bytes(), "text/csv")
     at.run()
     assert_clean(at)
     assert "my_songs.csv" in " ".join(m.value for m in at.markdown)
     assert {m.label: m.value for m in at.metric}["rows read"] == f"{len(tidy_csv.read_text().splitlines()) - 1:,}"
-    at.switch_page("pages/build.py").run()
+    at.switch_page(page("build")).run()
     assert_clean(at)
     frame = table(at)
     assert len(frame) == at.sidebar.slider(key="length").value
@@ -419,7 +519,7 @@ def test_uploaded_file_becomes_the_sessions_catalog(models, tidy_csv, tmp_path, 
 def test_bad_upload_is_an_error_not_a_traceback(models, tmp_path, monkeypatch):
     monkeypatch.setenv("DISCO_DATA_DIR", str(tmp_path / "empty"))
     at = _app().run()
-    at.switch_page("pages/data.py").run()
+    at.switch_page(page("data")).run()
     at.get("file_uploader")[0].upload("notes.csv", b"just,some\ntext,here\n", "text/csv")
     at.run()
     assert not at.exception
@@ -435,7 +535,7 @@ def _first_start(tmp_path, monkeypatch):
 
 
 def test_fetch_shows_progress_then_opens_on_the_fetched_catalog(models, tidy_csv, tmp_path, monkeypatch):
-    from disco import download
+    from disco.data import fetch
 
     calls = []
 
@@ -448,7 +548,7 @@ def test_fetch_shows_progress_then_opens_on_the_fetched_catalog(models, tidy_csv
         calls.append((url, sha256))
         return "sha"
 
-    monkeypatch.setattr(download, "download", fake_download)
+    monkeypatch.setattr(fetch, "download", fake_download)
     at = _first_start(tmp_path, monkeypatch)
     at.button[0].click().run()
     assert_clean(at)
@@ -460,13 +560,13 @@ def test_fetch_shows_progress_then_opens_on_the_fetched_catalog(models, tidy_csv
 
 
 def test_failed_fetch_is_an_error_naming_every_address(tmp_path, monkeypatch):
-    from disco import download
+    from disco.data import fetch
     from disco.errors import DownloadError
 
     def failing(url, dest, sha256=None, timeout=30.0, progress=True, on_progress=None):
         raise DownloadError(f"cannot reach {url}: offline")
 
-    monkeypatch.setattr(download, "download", failing)
+    monkeypatch.setattr(fetch, "download", failing)
     at = _first_start(tmp_path, monkeypatch)
     at.button[0].click().run()
     assert not at.exception
@@ -485,7 +585,7 @@ def test_missing_model_is_an_error_with_what_to_do(tmp_path, monkeypatch):
     at = _app().run()
     assert not at.exception
     assert len(at.error) == 1 and "python -m disco train" in at.error[0].value
-    at.switch_page("pages/data.py").run()  # the data page still offers upload and fetch
+    at.switch_page(page("data")).run()  # the data page still offers upload and fetch
     assert not at.exception
     assert [b.label for b in at.button] == ["Fetch the TidyTuesday songs"]
     assert len(at.get("file_uploader")) == 1

@@ -1,11 +1,13 @@
+"""Energy arcs (disco.theory.arcs): named shapes, custom control points, JSON files, penalties."""
+
 import json
 
 import numpy as np
 import pytest
 
-from disco import arcs
-from disco.arcs import Arc
 from disco.errors import DiscoError
+from disco.theory import arcs
+from disco.theory.arcs import Arc
 
 
 def thirds(curve):
@@ -140,3 +142,19 @@ def test_energy_range_and_achieved_error():
     assert lo == pytest.approx(0.1) and hi == pytest.approx(0.9)
     assert arcs.energy_range([np.nan]) == (arcs.DEFAULT_LOW, arcs.DEFAULT_HIGH)
     assert arcs.achieved_error([0.5, 0.7, 0.2], [0.4, np.nan, 0.2]) == pytest.approx(0.05)
+
+
+def test_arcs_are_hashable_values_and_their_record_reads_back():
+    a = Arc.from_points([(0, 0.3), (0.5, 0.9), (1, 0.4)], valence=[(0, 0.2), (1, 0.7)], interp="cubic", name="mine")
+    b = Arc.from_points([(1, 0.4), (0, 0.3), (0.5, 0.9)], valence=[(1, 0.7), (0, 0.2)], interp="cubic", name="mine")
+    assert a == b and hash(a) == hash(b) and len({a, b, Arc.named("peak")}) == 2
+    d = a.to_dict()
+    back = Arc.from_points(d["energy"], d.get("valence"), d["interpolation"], d["name"])
+    assert back == a and np.array_equal(back.targets(9), a.targets(9))
+    assert "valence" not in Arc.named("build").to_dict()
+    with pytest.raises(ValueError, match="interpolation"):
+        Arc(((0.0, 0.5),), interp="spline")
+    with pytest.raises(ValueError, match="cycles"):
+        Arc.named("waves", cycles=0)
+    with pytest.raises(ValueError, match="no valence"):
+        Arc.named("peak").curve(5, "valence")

@@ -1,7 +1,8 @@
-"""The dashboard in headless Chromium: search and pick a seed, move a slider, see the table and the 3D plot.
+"""The dashboard in headless Chromium: search and pick a seed, move a slider, see the table and the 3D plot;
+switch pages and come back to the same settings and playlist.
 
 Needs /usr/bin/chromium (Debian packages chromium + chromium-driver, installed by .ci/run), the real
-catalog and the trained models; skipped otherwise. The helpers are shared with bench/bench_dashboard.py.
+catalog and the trained models; skipped otherwise.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 SEARCH_LABEL = "Search a seed song (artist or title)"
 TABLE = '[data-testid="stDataFrame"]'
 PLOT = '.js-plotly-plot .main-svg'
+WEIGHT_LABELS = ("flow (feature distance)", "spicy (scale of the prediction)", "sweetness (key consonance)",
+                 "smoothness (tempo)")
 
 
 def free_port() -> int:
@@ -116,13 +119,24 @@ def slider_thumb(page, label: str):
     return page.locator(f'[role="group"][aria-label="{label}"] input[type="range"]')
 
 
-def set_slider(page, label: str, presses: int) -> None:
-    """Move a slider with the keyboard: ``presses`` > 0 steps right, < 0 left."""
-    thumb = slider_thumb(page, label)
-    thumb.focus()
-    key = "ArrowRight" if presses > 0 else "ArrowLeft"
-    for _ in range(abs(presses)):
-        page.keyboard.press(key)
+def slider_value(page, label: str) -> float:
+    return float(slider_thumb(page, label).get_attribute("value"))
+
+
+def open_page(page, title: str) -> None:
+    """Click ``title`` in the sidebar's navigation."""
+    page.locator('[data-testid="stSidebarNavLink"]').filter(has_text=title).click()
+
+
+def table_titles(page) -> list[str]:
+    """The playlist table's title column, from the grid's accessible cells (filled once the grid has drawn;
+    all rows fit the table's height)."""
+    grid = page.locator(f'{TABLE} [role="grid"]').first
+    grid.locator('[role="columnheader"]').filter(has_text="title").first.wait_for(timeout=30_000)
+    column = grid.locator('[role="columnheader"]').all_inner_texts().index("title") + 1
+    cells = grid.locator(f'[role="gridcell"][aria-colindex="{column}"]')
+    wait_count(cells.count, table_rows(page), "table's title cells")
+    return cells.all_inner_texts()
 
 
 def _skip_reason() -> str | None:
@@ -172,5 +186,22 @@ def test_pick_a_seed_move_a_slider_and_see_the_playlist(tmp_path):
             page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
             assert (tmp_path / "dashboard.png").stat().st_size > 10_000
             print(f"screenshot: {tmp_path / 'dashboard.png'}")
+
+            # Build -> Reorder -> Build: the same settings, seeds and playlist
+            set_slider(page, "sweetness (key consonance)", 5)
+            wait_count(lambda: slider_value(page, "sweetness (key consonance)"), 1.2, "sweetness slider")
+            wait_ready(page)
+            settings = {label: slider_value(page, label) for label in WEIGHT_LABELS}
+            titles = table_titles(page)
+            assert len(titles) == length - 5
+            open_page(page, "Reorder")
+            page.get_by_label("Track ids / URIs / links").wait_for(timeout=30_000)
+            assert {label: slider_value(page, label) for label in WEIGHT_LABELS} == settings
+            open_page(page, "Build")
+            page.get_by_text("2. Queen - Bohemian Rhapsody").wait_for(timeout=30_000)
+            wait_ready(page)
+            assert {label: slider_value(page, label) for label in WEIGHT_LABELS} == settings
+            assert slider_value(page, "playlist length") == length - 5
+            assert table_titles(page) == titles
         finally:
             browser.close()

@@ -1,8 +1,12 @@
+"""Candidate pools around seed songs (disco.engine.pools)."""
+
 import numpy as np
+import pandas as pd
 import pytest
 
-from disco.candidates import SOURCES, CandidatePool, cooccurrence_counts, song_keys
-from disco.catalog import load_catalog
+import songgen
+from disco.data.catalog import load_catalog
+from disco.engine.pools import SOURCES, CandidatePool, cooccurrence_counts
 from fakes import arrays_from_songs
 
 
@@ -69,8 +73,36 @@ def test_union_mixes_sources_and_skips_same_song_releases(cat):
     knn = CandidatePool("knn", size=60).select(cat, arrays, [0, 1])
     co = CandidatePool("cooccurrence", size=60).select(cat, arrays, [0, 1])
     assert knn[0] in pool and co[0] in pool
-    keys = song_keys(cat)
-    assert len(set(keys[pool].tolist())) == len(pool)
+    recordings = cat.recordings
+    assert len(set(recordings[pool].tolist())) == len(pool)
+
+
+def test_pools_skip_other_releases_of_a_seed_and_of_each_other(tmp_path):
+    frame = songgen.tidy_frame()
+    first = frame.drop_duplicates("track_id").iloc[0]
+    # the seed re-released under another id, and one song listed twice under other ids: the same recordings
+    seed_release = first.copy()
+    seed_release["track_id"], seed_release["track_name"] = "R" * 22, f"{first.track_name} - 2011 Remaster"
+    other = frame.drop_duplicates("track_id").iloc[1]
+    twins = [other.copy(), other.copy()]
+    twins[0]["track_id"], twins[0]["track_name"] = "S" * 22, f"{other.track_name} (feat. Somebody)"
+    twins[1]["track_id"] = "Q" * 22
+    path = tmp_path / "songs.csv"
+    frame = pd.concat([frame, pd.DataFrame([seed_release, *twins])], ignore_index=True)
+    frame.to_csv(path, index=False)
+    cat = load_catalog(path, cache=False)
+    arrays = arrays_from_songs(cat.songs)
+    seed = int(cat.index_of([first.track_id])[0])
+    release = int(cat.index_of(["R" * 22])[0])
+    copies = cat.index_of([other.track_id, "S" * 22, "Q" * 22])
+    assert cat.recordings[seed] == cat.recordings[release] and len(set(cat.recordings[copies])) == 1
+    for source in SOURCES:
+        pool = CandidatePool(source, size=1000).select(cat, arrays, [seed])
+        assert release not in pool.tolist(), source  # the seed's other release is the seed
+        assert len(set(pool.tolist()) & set(copies.tolist())) <= 1, source
+        assert len(set(cat.recordings[pool].tolist())) == len(pool)
+    knn = CandidatePool("knn", size=5).select(cat, arrays, [seed])
+    assert len(knn) == 5 and release not in knn.tolist()  # not even as the nearest neighbour (distance 0)
 
 
 def test_bad_parameters():
@@ -78,6 +110,14 @@ def test_bad_parameters():
         CandidatePool("spotify")
     with pytest.raises(ValueError, match="size"):
         CandidatePool(size=0)
+
+
+def test_bad_seeds(cat):
+    arrays = arrays_from_songs(cat.songs)
+    with pytest.raises(ValueError, match="at least one seed"):
+        CandidatePool().select(cat, arrays, [])
+    with pytest.raises(ValueError, match="out of range"):
+        CandidatePool().select(cat, arrays, [len(cat.songs)])
 
 
 @pytest.mark.real_data
@@ -89,4 +129,4 @@ def test_real_catalog_pools(real_csv):
     for source in SOURCES:
         pool = CandidatePool(source, 300).select(cat, arrays, seeds)
         assert len(pool) == 300 and not set(pool.tolist()) & set(seeds.tolist())
-        assert len(set(song_keys(cat)[pool].tolist())) == 300
+        assert len(set(cat.recordings[pool].tolist())) == 300

@@ -1,4 +1,4 @@
-"""disco.catalog: loading the layouts people have, validation, playlists, cache."""
+"""The catalog: loading the layouts people have, validation, playlists, cache."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 
 import songgen
-from disco import catalog_cache, schema
-from disco.catalog import Catalog, load_catalog, load_default_catalog
+from disco.data import cache as catalog_cache
+from disco.data import schema
+from disco.data.catalog import Catalog, load_catalog, load_default_catalog
 from disco.errors import CatalogError
 
 FEATS = list(schema.FEATURES)

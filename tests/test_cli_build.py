@@ -1,24 +1,38 @@
-import json
-from dataclasses import asdict
+"""The facade (disco.engine.service.Disco) and the build, reorder and score commands."""
 
+import json
+
+import numpy as np
 import pytest
 
-from disco.catalog import load_catalog
-from disco.cli import main
-from disco.config import models_dir
-from disco.engine import Weights
-from disco.scoring import Scoring, preset
+import songgen
+from disco.cli.main import main
+from disco.data.catalog import load_catalog
+from disco.data.refs import parse_track_ref
+from disco.engine.score import order_totals
+from disco.engine.search import build_playlist
+from disco.engine.service import Disco
+from disco.engine.settings import EngineSettings
 from disco.errors import CatalogError, SeedError
-from disco.service import Disco, parse_track_ref
 from fakes import LinearRNN, arrays_from_songs
-
-MODEL_REASON = "no trained model: models/model_card.json is absent (run `python -m disco train`)"
 
 
 @pytest.fixture
 def disco(tidy_csv):
     cat = load_catalog(tidy_csv, cache=False)
     return Disco(cat, arrays_from_songs(cat.songs), LinearRNN())
+
+
+@pytest.fixture
+def fake_service(disco, monkeypatch):
+    """The commands use the made-up catalog and the fake network instead of loading the trained model."""
+    import disco.cli.build as build_cmd
+    import disco.cli.reorder as reorder_cmd
+    import disco.cli.score as score_cmd
+
+    for module in (build_cmd, reorder_cmd, score_cmd):
+        monkeypatch.setattr(module, "load_service", lambda args: disco)
+    return disco
 
 
 def test_parse_track_ref():
@@ -39,6 +53,8 @@ def test_resolve_seed_by_label_id_index_and_errors(disco):
     assert disco.resolve_seed(13) == 13
     with pytest.raises(SeedError, match="out of range"):
         disco.resolve_seed(10_000)
+    with pytest.raises(SeedError, match="empty seed"):
+        disco.resolve_seed("  ")
     with pytest.raises(SeedError, match="no song matches"):
         disco.resolve_seed("zzqx vvkj")
     with pytest.raises(SeedError, match="not in the catalog"):
@@ -50,9 +66,12 @@ def test_resolve_seed_by_label_id_index_and_errors(disco):
 
 
 def test_build_and_reorder_through_the_facade(disco, tmp_path):
-    pl = disco.build([disco.catalog.label(0), 3], length=12, pool="knn", pool_size=30, search="beam")
+    pl = disco.build([disco.catalog.label(0), 3], EngineSettings(beam_width=4), length=12, pool="knn", pool_size=30)
     assert pl.indices[:2].tolist() == [0, 3] and len(pl) == 12
-    assert pl.settings["pool"] == "knn"
+    assert pl.info["pool"] == "knn" and pl.info["pool_size_asked"] == 30 and pl.info["pool_size"] <= 30
+    assert pl.settings.beam_width == 4
+    with pytest.raises(SeedError, match="at least one seed"):
+        disco.build([], length=5)
     ids = disco.catalog.songs.track_id.iloc[[5, 6, 7, 8, 6]].tolist()
     path = tmp_path / "mine.txt"
     path.write_text("# my list\n" + "\n".join(f"spotify:track:{t}" for t in ids) + "\nspotify:track:0000000000000000000000\n")
@@ -60,8 +79,9 @@ def test_build_and_reorder_through_the_facade(disco, tmp_path):
     assert tracks.indices.tolist() == [5, 6, 7, 8]
     assert tracks.unknown == ["0000000000000000000000"] and tracks.repeats == 1
     assert "1 ids not in the catalog" in tracks.summary()
-    out = disco.reorder(tracks, weights=Weights(sweetness=2))
+    out = disco.reorder(tracks, EngineSettings(sweetness=2))
     assert sorted(out.indices.tolist()) == [5, 6, 7, 8] and out.indices[0] == 5
+    assert out.settings.sweetness == 2 and out.info["source"] == str(path)
     # a line that is no id is reported by line number and left out; the other songs still load
     typo = tmp_path / "typo.txt"
     typo.write_text("\n".join(ids[:3] + ["not-an-id", ids[3]]) + "\n")
@@ -73,24 +93,38 @@ def test_build_and_reorder_through_the_facade(disco, tmp_path):
     bad.write_text("spotify:track:0000000000000000000000\n")
     with pytest.raises(CatalogError, match="none of its 1 track ids"):
         disco.read_track_list(bad)
+    with pytest.raises(CatalogError, match="no such file"):
+        disco.read_track_list(tmp_path / "absent.txt")
 
 
 def test_facade_defaults_to_the_dj_preset_and_keeps_the_reference(disco):
     seed = disco.catalog.label(0)
     dj = disco.build([seed], length=10, pool="knn", pool_size=40)
-    ref = disco.build([seed], length=10, pool="knn", pool_size=40, preset="reference")
-    assert dj.settings["preset"] == "dj" and dj.settings["scoring"]["key_score"] == "camelot"
-    assert dj.settings["weights"] == asdict(preset("dj")[0])
-    assert ref.settings["scoring"] == Scoring().to_dict() and ref.settings["weights"] == asdict(Weights())
-    # the engine's own defaults stay the reference: the facade with the reference preset is the engine as is
-    from disco.engine import build_playlist
-
-    raw = build_playlist([0], disco.pool([0], "knn", 40), 10, arrays=disco.arrays, predictor=disco.predictor)
-    assert ref.indices.tolist() == raw.indices.tolist()
-    mixed = disco.build([seed], length=10, pool="knn", pool_size=40, weights=Weights(sweetness=2))
-    assert mixed.settings["scoring"]["key_score"] == "camelot" and mixed.settings["weights"]["sweetness"] == 2
+    ref = disco.build([seed], EngineSettings.from_preset("reference"), length=10, pool="knn", pool_size=40)
+    assert dj.settings == EngineSettings() and dj.settings.preset == "dj" and dj.settings.key_score == "camelot"
+    assert ref.settings.preset == "reference"
+    # the facade is the engine on the pool it chose
+    pool = disco.pool([0], "knn", 40)
+    for pl, s in ((dj, EngineSettings()), (ref, EngineSettings.from_preset("reference"))):
+        raw = build_playlist([0], pool, 10, s, arrays=disco.arrays, predictor=disco.predictor)
+        assert pl.indices.tolist() == raw.indices.tolist()
+    mixed = disco.build([seed], EngineSettings(sweetness=2), length=10, pool="knn", pool_size=40)
+    assert mixed.settings.key_score == "camelot" and mixed.settings.sweetness == 2
+    assert mixed.settings.preset == "custom"
     with pytest.raises(ValueError, match="preset"):
-        disco.build([seed], length=5, preset="club")
+        EngineSettings.from_preset("club")
+
+
+def test_facade_score_is_the_loss_of_the_given_order(disco):
+    tracks = [disco.catalog.label(i) for i in (3, 9, 4, 20)]
+    s = EngineSettings(camelot_only=True, max_bpm_change=3.0)
+    pl = disco.score(tracks, s)
+    assert pl.indices.tolist() == [3, 9, 4, 20] and pl.n_seeds == 1 and pl.info["source"] == "arguments"
+    objective = order_totals(pl.indices[None], s, arrays=disco.arrays, predictor=disco.predictor)[0]
+    assert objective == pytest.approx(pl.total_loss + 10.0 * pl.broken_rules)
+    reordered = disco.reorder(tracks, s)
+    again = disco.score([int(i) for i in reordered.indices], s)
+    assert again.total_loss == pytest.approx(reordered.total_loss)  # score reports what reorder reported
 
 
 def test_cli_validates_arguments(capsys):
@@ -100,8 +134,15 @@ def test_cli_validates_arguments(capsys):
     with pytest.raises(SystemExit):
         main(["build", "--seed", "x", "--flow", "nan"])
     assert "finite" in capsys.readouterr().err
+    for width in ("0", "65"):
+        with pytest.raises(SystemExit):
+            main(["build", "--seed", "x", "--beam-width", width])
+        assert "argument --beam-width" in capsys.readouterr().err
     with pytest.raises(SystemExit):
-        main(["build", "--seed", "x", "--spicy", "0"])
+        main(["build", "--seed", "x", "--preset", "club"])
+    assert "invalid choice" in capsys.readouterr().err
+    assert main(["build", "--seed", "x", "--spicy", "0"]) == 2  # a weight the settings record rejects
+    assert "spicy" in capsys.readouterr().err
     assert main(["build", "--seed", "a", "--seed", "b", "--length", "1"]) == 2
     assert "counts the seeds" in capsys.readouterr().err
 
@@ -113,70 +154,43 @@ def test_cli_without_model_is_one_clear_error(tmp_path, monkeypatch, capsys, tid
     assert err.startswith("error:") and "model_card.json" in err and "Traceback" not in err
 
 
-@pytest.fixture
-def trained():
-    if not (models_dir() / "model_card.json").is_file():
-        pytest.skip(MODEL_REASON)
-
-
-@pytest.mark.real_data
-@pytest.mark.slow
-def test_cli_build_and_reorder_on_real_catalog(real_csv, trained, tmp_path, capsys):
-    out = tmp_path / "pl.json"
-    code = main(["build", "--seed", "Ed Sheeran - Shape of You", "--seed", "Dua Lipa - New Rules",
-                 "--length", "12", "--search", "beam", "--format", "json", "--out", str(out), "--data", str(real_csv)])
-    assert code == 0, capsys.readouterr().err
-    doc = json.loads(out.read_text())
-    rows = doc["playlist"]
-    assert len(rows) == 12 and rows[0]["artist"] == "Ed Sheeran" and rows[1]["artist"] == "Dua Lipa"
-    assert rows[1]["loss"] is None and all(r["loss"] is not None for r in rows[2:])
-    assert len({(r["artist"], r["track_name"]) for r in rows}) == 12
-    ids = tmp_path / "ids.txt"
-    ids.write_text("\n".join(r["track_id"] for r in rows[::-1]) + "\n")
-    assert main(["reorder", str(ids), "--format", "csv", "--data", str(real_csv)]) == 0
-    text = capsys.readouterr().out.splitlines()
-    assert len(text) == 13 and rows[-1]["track_id"] in text[1]  # first song kept
-    assert main(["build", "--seed", "qqqq zzzz xxxx", "--data", str(real_csv)]) == 2
-    assert "error:" in capsys.readouterr().err
-
-
 DJ_FLAGS = ["--key-score", "camelot", "--tempo-score", "dj", "--arc", "peak", "--arc-weight", "3",
             "--max-bpm-change", "6%", "--camelot-only", "--no-repeat-artist"]
 
 
-def test_cli_dj_flags_round_trip_into_json_settings(disco, tmp_path, monkeypatch, capsys):
-    import disco.commands.build as build_cmd
-    import disco.commands.reorder as reorder_cmd
+def settings_of(path) -> tuple[dict, EngineSettings]:
+    record = json.loads(path.read_text())["settings"]
+    return record, EngineSettings.from_dict(record)
 
-    monkeypatch.setattr(build_cmd, "load_service", lambda args: disco)
-    monkeypatch.setattr(reorder_cmd, "load_service", lambda args: disco)
+
+def test_cli_dj_flags_round_trip_into_json_settings(fake_service, tmp_path, capsys):
+    disco = fake_service
     out = tmp_path / "pl.json"
-    assert main(["build", "--seed", disco.catalog.label(0), "--length", "8", "--format", "json", "--out", str(out)] + DJ_FLAGS) == 0
+    assert main(["build", "--seed", disco.catalog.label(0), "--length", "8", "--format", "json",
+                 "--out", str(out)] + DJ_FLAGS) == 0
     doc = json.loads(out.read_text())
-    sc = doc["settings"]["scoring"]
-    assert (sc["key_score"], sc["tempo_score"], sc["arc_weight"]) == ("camelot", "dj", 3.0)
-    assert sc["rules"] == {"camelot_only": True, "max_bpm_change": 6.0, "no_repeat_artist": True}
-    assert sc["arc"]["name"] == "peak" and len(sc["arc"]["energy"]) == 4
+    st, s = settings_of(out)
+    assert (s.key_score, s.tempo_score, s.arc_weight) == ("camelot", "dj", 3.0)
+    assert (s.camelot_only, s.max_bpm_change, s.no_repeat_artist) == (True, 6.0, True)
+    assert s.arc.name == "peak" and len(st["arc"]["energy"]) == 4
     rows = doc["playlist"]
     assert len(rows) == 8 and rows[0]["arc_target"] is None and rows[4]["arc_target"] is not None
     assert all(isinstance(r["relaxed"], list) for r in rows)
-    assert doc["settings"]["relaxed_moves"] == sum(bool(r["relaxed"]) for r in rows)
+    assert doc["relaxed_moves"] == sum(bool(r["relaxed"]) for r in rows)
     # defaults: the DJ preset; --preset reference is the spec's algorithm; flags override the preset
     base = ["build", "--seed", disco.catalog.label(0), "--length", "5", "--format", "json", "--out", str(out)]
-    dj_w, dj_sc = preset("dj")
     assert main(base) == 0
-    st = json.loads(out.read_text())["settings"]
-    assert st["preset"] == "dj" and st["scoring"] == dj_sc.to_dict() and st["weights"] == asdict(dj_w)
+    st, s = settings_of(out)
+    assert st["preset"] == "dj" and s == EngineSettings()
     assert main(base + ["--preset", "reference"]) == 0
-    st = json.loads(out.read_text())["settings"]
-    assert st["preset"] == "reference" and st["scoring"] == Scoring().to_dict() and st["weights"] == asdict(Weights())
+    st, s = settings_of(out)
+    assert st["preset"] == "reference" and s == EngineSettings.from_preset("reference")
     assert main(base + ["--sweetness", "2", "--tempo-score", "reference"]) == 0
-    st = json.loads(out.read_text())["settings"]
-    assert st["weights"] == {**asdict(dj_w), "sweetness": 2.0}
-    assert (st["scoring"]["key_score"], st["scoring"]["tempo_score"]) == ("camelot", "reference")
-    assert main(base + ["--preset", "reference", "--smoothness", "0.5"]) == 0
-    st = json.loads(out.read_text())["settings"]
-    assert st["weights"] == {**asdict(Weights()), "smoothness": 0.5} and st["scoring"]["key_score"] == "reference"
+    st, s = settings_of(out)
+    assert s == EngineSettings(sweetness=2.0, tempo_score="reference") and st["preset"] == "custom"
+    assert main(base + ["--preset", "reference", "--smoothness", "0.5", "--search", "beam", "--beam-width", "3"]) == 0
+    _, s = settings_of(out)
+    assert s == EngineSettings.from_preset("reference", smoothness=0.5, search="beam", beam_width=3)
     # reorder takes the same flags; a custom arc file is recorded as given
     arc = tmp_path / "arc.json"
     arc.write_text('{"energy": [[0, 0.3], [0.5, 0.9], [1, 0.4]]}')
@@ -184,10 +198,10 @@ def test_cli_dj_flags_round_trip_into_json_settings(disco, tmp_path, monkeypatch
     ids.write_text("\n".join(disco.catalog.songs.track_id.iloc[[5, 6, 7, 8, 9]]) + "\n")
     assert main(["reorder", str(ids), "--format", "json", "--out", str(out), "--arc", str(arc),
                  "--key-score", "camelot", "--camelot-only"]) == 0
-    st = json.loads(out.read_text())["settings"]
-    sc = st["scoring"]
-    assert sc["arc"]["energy"] == [[0.0, 0.3], [0.5, 0.9], [1.0, 0.4]] and sc["rules"]["camelot_only"]
-    assert st["preset"] == "dj" and st["weights"] == asdict(dj_w)
+    st, s = settings_of(out)
+    assert st["arc"]["energy"] == [[0.0, 0.3], [0.5, 0.9], [1.0, 0.4]] and s.camelot_only
+    assert not s.fit_arc  # the settings the songs were scored with: the arc as given, not to be fitted again
+    assert s.replace(arc=None, camelot_only=False, fit_arc=True) == EngineSettings()  # the rest: the DJ preset
     capsys.readouterr()
 
 
@@ -208,3 +222,85 @@ def test_cli_bad_arc_and_percent_are_one_clear_error(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["build", "--seed", "x", "--key-score", "circle"])
     assert "invalid choice" in capsys.readouterr().err
+    assert main(["build", "--seed", "x", "--max-bpm-change", "150"]) == 2
+    assert "error: max BPM change" in capsys.readouterr().err
+
+
+# --- the score command ------------------------------------------------------------------------------------
+
+def made_up_song_file(tmp_path, rows=(7, 3, 12, 30, 41)):
+    """A small song table in the TidyTuesday layout (songs of the made-up catalog, in this order)."""
+    frame = songgen.tidy_frame().drop_duplicates("track_id").iloc[list(rows)]
+    path = tmp_path / "mine.csv"
+    frame.to_csv(path, index=False)
+    return path, frame["track_id"].tolist()
+
+
+def test_cli_score_prints_the_total_of_the_order_given(fake_service, tmp_path, capsys):
+    disco = fake_service
+    path, ids = made_up_song_file(tmp_path)
+    assert main(["score", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert "5 songs from" in captured.err
+    expected = disco.score(disco.read_track_list(path), EngineSettings())
+    assert expected.indices.tolist() == disco.catalog.index_of(ids).tolist()  # the order given, kept
+    assert f"total loss {expected.total_loss:.3f} over 4 transitions" in captured.out
+    out = tmp_path / "score.json"
+    assert main(["score", str(path), "--preset", "reference", "--format", "json", "--out", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    ref = disco.score(disco.read_track_list(path), EngineSettings.from_preset("reference"))
+    assert doc["total_loss"] == pytest.approx(ref.total_loss) and doc["settings"]["preset"] == "reference"
+    assert [r["track_id"] for r in doc["playlist"]] == ids
+    assert doc["playlist"][0]["loss"] is None and all(r["loss"] is not None for r in doc["playlist"][1:])
+    assert not np.isclose(ref.total_loss, expected.total_loss)  # the preset reached the score
+    assert main(["score", str(tmp_path / "absent.csv")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_cli_score_of_a_reordered_id_list_is_what_reorder_reported(fake_service, tmp_path, capsys):
+    disco = fake_service
+    ids = tmp_path / "ids.txt"
+    ids.write_text("\n".join(disco.catalog.songs.track_id.iloc[[5, 16, 7, 28, 9, 11]]) + "\n")
+    out = tmp_path / "re.json"
+    assert main(["reorder", str(ids), "--format", "json", "--out", str(out), "--camelot-only"]) == 0
+    reordered = json.loads(out.read_text())
+    again = tmp_path / "again.txt"
+    again.write_text("\n".join(r["track_id"] for r in reordered["playlist"]) + "\n")
+    assert main(["score", str(again), "--format", "json", "--out", str(out), "--camelot-only"]) == 0
+    scored = json.loads(out.read_text())
+    assert scored["total_loss"] == pytest.approx(reordered["total_loss"])
+    assert [r["loss"] for r in scored["playlist"]] == pytest.approx([r["loss"] for r in reordered["playlist"]],
+                                                                     nan_ok=True)
+    capsys.readouterr()
+
+
+def test_cli_score_with_the_trained_model_on_songs_outside_the_catalog(trained_model, tidy_csv, tmp_path, capsys):
+    path, _ = made_up_song_file(tmp_path)
+    renamed = path.read_text().replace("T0000", "U0000")  # other ids: these songs are not in the catalog
+    path.write_text(renamed)
+    assert main(["score", str(path), "--data", str(tidy_csv)]) == 0
+    captured = capsys.readouterr()
+    assert "total loss" in captured.out and "over 4 transitions" in captured.out and "5 songs from" in captured.err
+
+
+@pytest.mark.real_data
+@pytest.mark.slow
+def test_cli_build_and_reorder_on_real_catalog(real_csv, trained_model, tmp_path, capsys):
+    out = tmp_path / "pl.json"
+    code = main(["build", "--seed", "Ed Sheeran - Shape of You", "--seed", "Dua Lipa - New Rules",
+                 "--length", "12", "--search", "beam", "--format", "json", "--out", str(out), "--data", str(real_csv)])
+    assert code == 0, capsys.readouterr().err
+    doc = json.loads(out.read_text())
+    rows = doc["playlist"]
+    assert len(rows) == 12 and rows[0]["artist"] == "Ed Sheeran" and rows[1]["artist"] == "Dua Lipa"
+    assert rows[1]["loss"] is None and all(r["loss"] is not None for r in rows[2:])
+    assert len({(r["artist"], r["track_name"]) for r in rows}) == 12
+    ids = tmp_path / "ids.txt"
+    ids.write_text("\n".join(r["track_id"] for r in rows[::-1]) + "\n")
+    assert main(["reorder", str(ids), "--format", "csv", "--data", str(real_csv)]) == 0
+    text = capsys.readouterr().out.splitlines()
+    assert len(text) == 13 and rows[-1]["track_id"] in text[1]  # first song kept
+    assert main(["score", str(ids), "--data", str(real_csv)]) == 0
+    assert "total loss" in capsys.readouterr().out
+    assert main(["build", "--seed", "qqqq zzzz xxxx", "--data", str(real_csv)]) == 2
+    assert "error:" in capsys.readouterr().err

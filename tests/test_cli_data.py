@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from disco import config
-from disco.cli import main
+from disco.cli.main import main
 from test_download import serve
 
 
@@ -84,7 +84,9 @@ def test_fetch_all_sources_bad(tmp_path, tidy_csv, monkeypatch, capsys):
         monkeypatch.setattr(config, "DATASET_URLS", (f"{url}/trunc.csv", f"{url}/wrong.csv"))
         assert main(["data", "fetch"]) == 2
     err = capsys.readouterr().err
-    assert "checksum" in err and err.splitlines()[-1].startswith("error: could not download")
+    last = err.strip().splitlines()[-1]  # above it only the (cleared) progress bar
+    assert "checksum" in last and "cut short" in last and last.startswith("error: could not download")
+    assert "Traceback" not in err
     folder = tmp_path / "data"
     assert [p.name for p in folder.iterdir()] == []
 
@@ -104,6 +106,23 @@ def test_fetch_source_file_and_url(tmp_path, tidy_csv, monkeypatch, capsys):
         assert main(["data", "fetch", "--source", f"{url}/bad.csv"]) == 2
         assert "binary" in capsys.readouterr().err
     assert sorted(p.name for p in (tmp_path / "data").iterdir()) == sorted([tidy_csv.name, "spotify_songs.csv"])
+
+
+def test_fetch_source_never_replaces_the_verified_catalog(tmp_path, tidy_csv, monkeypatch, capsys):
+    monkeypatch.setenv("DISCO_DATA_DIR", str(tmp_path / "data"))
+    catalog = config.default_dataset_path()
+    catalog.parent.mkdir(parents=True)
+    catalog.write_bytes(tidy_csv.read_bytes())
+    monkeypatch.setattr(config, "DATASET_SHA256", hashlib.sha256(tidy_csv.read_bytes()).hexdigest())
+    smaller = pd.read_csv(tidy_csv).head(30)
+    other = tmp_path / "elsewhere" / "spotify_songs.csv"  # another file under the catalog's name
+    other.parent.mkdir()
+    smaller.to_csv(other, index=False)
+    assert main(["data", "fetch", "--source", str(other)]) == 0
+    assert catalog.read_bytes() == tidy_csv.read_bytes()  # untouched
+    kept = [p for p in catalog.parent.iterdir() if p.name.startswith("spotify_songs-")]
+    assert len(kept) == 1 and kept[0].read_bytes() == other.read_bytes()
+    assert "not the published" in capsys.readouterr().out
 
 
 def test_info(tmp_path, tidy_csv, monkeypatch, capsys):

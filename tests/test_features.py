@@ -8,8 +8,8 @@ import pytest
 
 import songgen
 from disco.errors import ModelError
-from disco.features import FeatureSpace, inverse_yeo_johnson, yeo_johnson
-from disco.schema import ABSTRACT_FEATURES
+from disco.model.features import FeatureSpace, inverse_yeo_johnson, yeo_johnson
+from disco.data.schema import ABSTRACT_FEATURES
 
 
 def _songs(n=300, seed=0) -> pd.DataFrame:

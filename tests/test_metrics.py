@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from disco import baselines, metrics
+from disco.evaluation import baselines, metrics
 
 
 # --- ranking -------------------------------------------------------------------------------------------
@@ -65,6 +65,17 @@ def test_camelot_rate_no_key_is_never_compatible():
 def test_tempo_rate_folds_double_time():
     # 120 -> 240 (double: ok), 240 -> 125 (125/120 = +4.2% after folding: ok), 125 -> 100 (-20%: no)
     assert metrics.tempo_rate(np.array([120.0, 240.0, 125.0, 100.0])) == pytest.approx(2 / 3)
+
+
+def test_tempo_tolerance_is_in_percent():
+    # 120 -> 125.4 BPM is a 4.5% change; 120 -> 62.7 is the same after folding half time
+    tempo = np.array([120.0, 125.4])
+    assert metrics.tempo_rate(tempo, tolerance_pct=4.0) == 0.0
+    assert metrics.tempo_rate(tempo, tolerance_pct=5.0) == 1.0
+    assert metrics.tempo_rate(tempo) == 1.0  # the DJ tolerance, 6%
+    assert metrics.tempo_rate(np.array([120.0, 62.7]), tolerance_pct=5.0) == 1.0
+    counts = metrics.transition_counts(np.zeros(2), np.ones(2), tempo, np.zeros((2, 2)), np.zeros(2), tolerance_pct=4.0)
+    assert counts["tempo"] == 0
 
 
 def test_feature_steps_and_energy_changes():

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 import songgen
-from disco.catalog import Catalog, load_catalog
-from disco.flow import FlowModel
-from disco.stepper import RNNStepper
-from disco.training import make_windows, window_tensors
+from disco.data.catalog import Catalog, load_catalog
+from disco.model.bundle import FlowModel
+from disco.model.stepper import RNNStepper
+from disco.model.windows import make_windows, window_tensors
 
 pytest.importorskip("keras")
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,7 +23,7 @@ CARD_KEYS = {"data_sha256", "split", "test", "candidates", "chosen", "epochs", "
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["reference", "gru", "gru_residual", "lstm"])
 def test_stepper_matches_keras_random_weights(name, tmp_path):
-    from disco.model import build_model, export_stepper, load_keras, predict, set_seed
+    from disco.model.network import build_model, export_stepper, load_keras, predict, set_seed
 
     set_seed(1)
     net = build_model(name)
@@ -44,7 +44,7 @@ def test_stepper_matches_keras_random_weights(name, tmp_path):
 
 @pytest.mark.slow
 def test_train_smoke_writes_card_and_models(tmp_path):
-    from disco.commands.train import train
+    from disco.model.training import train
 
     catalog = Catalog.from_frame(songgen.tidy_frame(n_playlists=30, seed=2))
     card = train(catalog, tmp_path, candidates=["gru_residual"], epochs=1, seed=0, progress=False)
@@ -74,7 +74,7 @@ def test_train_smoke_writes_card_and_models(tmp_path):
 
 
 def test_cli_rejects_unknown_candidate(tidy_csv, capsys):
-    from disco.cli import main
+    from disco.cli.main import main
 
     assert main(["train", "--data", str(tidy_csv), "--candidates", "reference,transformer"]) == 2
     assert "transformer" in capsys.readouterr().err
@@ -83,7 +83,7 @@ def test_cli_rejects_unknown_candidate(tidy_csv, capsys):
 @pytest.mark.slow
 @pytest.mark.real_data
 def test_committed_models_match_keras_on_real_test_playlists(real_csv):
-    from disco.model import load_keras, predict
+    from disco.model.network import load_keras, predict
 
     if not (ROOT / "models" / "model_card.json").is_file():
         pytest.skip("models/ holds no trained model yet (run `python -m disco train`)")
@@ -98,7 +98,7 @@ def test_committed_models_match_keras_on_real_test_playlists(real_csv):
         keras_y = predict(load_keras(ROOT / "models" / f"{c['name']}.keras"), X)
         np.testing.assert_allclose(fm.stepper.run_batch(X, mask)[mask], keras_y[mask], atol=1e-5, rtol=1e-5)
     # the card's baselines are reproducible on all test playlists
-    from disco.training import baseline_maes
+    from disco.model.windows import baseline_maes
 
     fm = FlowModel.load(ROOT / "models")
     playlists = {p: catalog.index_of(catalog.playlists[p]) for p in test_ids}

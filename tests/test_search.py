@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 import songgen
-from disco.catalog import Catalog, load_catalog
-from disco.search import SongSearch, normalize
+from disco.data.catalog import Catalog, load_catalog
+from disco.data.text_search import SongSearch, normalize
 
 KNOWN = [("Ed Sheeran", "I Don't Care (with Justin Bieber)"), ("Beyoncé", "Halo"), ("Sigur Rós", "Hoppípolla"),
          ("Daft Punk", "One More Time"), ("Maroon 5", "Memories"), ("Billie Eilish", "bad guy"),
@@ -56,7 +56,7 @@ def test_exact_then_prefix_then_fuzzy(cat):
     # exact title first, then the titles that start with it... then songs holding both words
     assert hits.iloc[0]["artist"] == "Offspin" and hits.iloc[0]["score"] == 100
     assert set(hits["artist"].iloc[1:]) == {"Ed Sheeran", "Fall Out Boy"}
-    raw = cat._search.search("i dont care", limit=3)
+    raw = SongSearch(cat.songs["artist"], cat.songs["track_name"]).search("i dont care", limit=3)
     assert raw["tier"].iloc[0] == 3  # Fall Out Boy - I Don't Care: exact title
     assert cat.songs.loc[raw["index"].iloc[0], "artist"] == "Fall Out Boy"
 

@@ -13,7 +13,6 @@ import logging
 import re
 import subprocess
 import sys
-import types
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -25,9 +24,10 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NewConnectionError, ReadTimeoutError
 
 import songgen
-from disco import schema
+from disco.data import schema
+from disco.data.identity import normalize_name
 from disco import spotify
-from disco.cli import main
+from disco.cli.main import main
 from disco.errors import SpotifyError
 
 API = "https://api.spotify.com/v1"
@@ -159,7 +159,7 @@ FORBIDDEN = (403, {"error": {"status": 403, "message": "Forbidden"}}, {})
 
 @pytest.fixture
 def catalog():
-    from disco.catalog import Catalog
+    from disco.data.catalog import Catalog
 
     return Catalog.from_frame(songgen.tidy_frame(n_songs=60, n_playlists=4), source="made-up")
 
@@ -194,12 +194,12 @@ def test_bad_playlist_reference_says_what_is_expected(ref):
     ("Simon & Garfunkel", "simon and garfunkel"),
 ])
 def test_normalize_matches_variants(a, b):
-    assert spotify.normalize_text(a) == spotify.normalize_text(b)
+    assert normalize_name(a) == normalize_name(b)
 
 
 def test_normalize_keeps_different_songs_apart():
-    assert spotify.normalize_text("Hey Jude (Live)") != spotify.normalize_text("Hey Jude")
-    assert spotify.normalize_text("One") != spotify.normalize_text("Two")
+    assert normalize_name("Hey Jude (Live)") != normalize_name("Hey Jude")
+    assert normalize_name("One") != normalize_name("Two")
 
 
 # --------------------------------------------------------------------------- import
@@ -417,7 +417,6 @@ def test_secret_is_never_shown(monkeypatch, caplog):
 def test_missing_credentials_name_what_to_set(monkeypatch):
     monkeypatch.delenv("SPOTIPY_CLIENT_ID", raising=False)
     monkeypatch.delenv("SPOTIPY_CLIENT_SECRET", raising=False)
-    monkeypatch.setitem(sys.modules, "streamlit", None)  # not running inside Streamlit
     with pytest.raises(SpotifyError, match=r"SPOTIPY_CLIENT_ID and SPOTIPY_CLIENT_SECRET.*secrets.toml"):
         spotify.resolve_credentials()
     monkeypatch.setenv("SPOTIPY_CLIENT_ID", "only-the-id")
@@ -425,13 +424,11 @@ def test_missing_credentials_name_what_to_set(monkeypatch):
         spotify.resolve_credentials()
 
 
-def test_streamlit_secrets_are_used_inside_streamlit(monkeypatch):
+def test_dashboard_secrets_are_used_when_the_environment_has_none(monkeypatch):
     monkeypatch.delenv("SPOTIPY_CLIENT_ID", raising=False)
     monkeypatch.delenv("SPOTIPY_CLIENT_SECRET", raising=False)
-    fake_st = types.SimpleNamespace(secrets={"spotify": {"client_id": "cid", "client_secret": SECRET,
-                                                         "redirect_uri": "http://127.0.0.1:8501/"}})
-    monkeypatch.setitem(sys.modules, "streamlit", fake_st)
-    creds = spotify.resolve_credentials()
+    secrets = {"spotify": {"client_id": "cid", "client_secret": SECRET, "redirect_uri": "http://127.0.0.1:8501/"}}
+    creds = spotify.resolve_credentials(secrets=secrets)
     assert (creds.client_id, creds.client_secret, creds.origin) == ("cid", SECRET, "streamlit secrets")
     assert creds.redirect_uri == "http://127.0.0.1:8501/"
 
@@ -473,7 +470,7 @@ def test_user_login_needs_a_redirect_uri():
 # --------------------------------------------------------------------------- CLI
 def test_cli_import_writes_a_csv_the_catalog_loads_as_one_playlist(tmp_path, tidy_csv, monkeypatch,
                                                                     capsys):
-    from disco.catalog import load_catalog
+    from disco.data.catalog import load_catalog
 
     source = load_catalog(tidy_csv)
     ids = list(source.songs["track_id"][:12])
@@ -527,14 +524,13 @@ def test_cli_without_credentials_is_one_line_and_exit_2(tmp_path):
 def test_cli_search_without_credentials(monkeypatch, capsys):
     monkeypatch.delenv("SPOTIPY_CLIENT_ID", raising=False)
     monkeypatch.delenv("SPOTIPY_CLIENT_SECRET", raising=False)
-    monkeypatch.setitem(sys.modules, "streamlit", None)
     assert main(["spotify", "search", "abba"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "SPOTIPY_CLIENT_ID and SPOTIPY_CLIENT_SECRET" in err[0]
 
 
 def test_cli_send_logs_in_and_creates_the_playlist(tmp_path, monkeypatch, capsys):
-    from disco import spotify_client
+    from disco.spotify import client as spotify_client
 
     fake = FakeSpotify()
     fake.add("POST", re.escape(TOKEN_URL), (200, {"access_token": "tok-user", "token_type": "Bearer",
@@ -579,7 +575,7 @@ def test_cli_send_without_login_says_downloads_remain(tmp_path, monkeypatch, cap
 @pytest.mark.real_data
 @pytest.mark.slow
 def test_name_matching_on_the_real_catalog(real_csv):
-    from disco.catalog import load_catalog
+    from disco.data.catalog import load_catalog
 
     songs = load_catalog(real_csv).songs
     rng = np.random.default_rng(7)
@@ -590,12 +586,12 @@ def test_name_matching_on_the_real_catalog(real_csv):
         items.append(entry(sp_track(sp_id(n), songs.at[i, "track_name"] + suffix,
                                     songs.at[i, "artist"].upper())))
     result = spotify.build_import(PID, "real", items, None, songs, features_refused=True)
-    keys = (songs["artist"].map(spotify.normalize_text) + "|" + songs["track_name"].map(spotify.normalize_text))
+    keys = (songs["artist"].map(normalize_name) + "|" + songs["track_name"].map(normalize_name))
     rows_of = keys.groupby(keys).indices  # normalised artist|title -> catalog rows
     assert result.sources.count("catalog_name") >= 0.97 * len(picks)  # empty names can't match
     for row, i in enumerate(picks):
         if result.sources[row] != "catalog_name":
-            assert not spotify.normalize_text(songs.at[i, "track_name"])
+            assert not normalize_name(songs.at[i, "track_name"])
             continue
         got = result.frame.loc[row, list(schema.FEATURES)].to_numpy(dtype=float)
         candidates = songs.loc[rows_of[keys.iat[i]], list(schema.FEATURES)].to_numpy(dtype=float)

@@ -1,4 +1,4 @@
-"""The Data page's Spotify section (disco.spotify_panel) through AppTest, on the fake Spotify of test_spotify.
+"""The Data page's Spotify section (disco.app.spotify_panel) through AppTest, on the fake Spotify of test_spotify.
 
 No network: the app client is injected into ``st.session_state[spotify_panel.CLIENT_KEY]`` before the page
 runs (the documented hook), and its HTTP goes to :class:`test_spotify.FakeSpotify`.
@@ -14,13 +14,16 @@ import pytest
 import streamlit as st
 
 import songgen
-from disco import config, spotify, spotify_panel
-from disco.catalog import Catalog
+from disco import config, spotify
+from disco.app import spotify_panel
+from disco.data.catalog import Catalog
 from test_spotify import CLIENT_ID, FORBIDDEN, PID, SECRET, FakeSpotify, add_playlist, app_client, entry, \
     sp_id, sp_track, token_client
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 N_SONGS = 60
+DATA_PAGE = "disco/app/views/data.py"
+REORDER_PAGE = "disco/app/views/reorder.py"
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +37,8 @@ def _has_model() -> bool:
     return (config.models_dir() / "model_card.json").is_file()
 
 
-def _data_page(monkeypatch, data_dir: Path, creds: bool, client=None, redirect: str | None = None):
+def _data_page(monkeypatch, data_dir: Path, creds: bool, client=None, redirect: str | None = None,
+               secrets: dict | None = None):
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("DISCO_DATA_DIR", str(data_dir))
@@ -46,9 +50,12 @@ def _data_page(monkeypatch, data_dir: Path, creds: bool, client=None, redirect: 
     if redirect:
         monkeypatch.setenv("SPOTIPY_REDIRECT_URI", redirect)
     at = AppTest.from_file(APP, default_timeout=120)
+    if secrets:
+        at.secrets.update(secrets)
     if client is not None:
         at.session_state[spotify_panel.CLIENT_KEY] = client
-    at.switch_page("pages/data.py")
+    at.run()  # the navigation registers the pages
+    at.switch_page(DATA_PAGE)
     return at.run()
 
 
@@ -109,6 +116,15 @@ def test_without_credentials_the_data_page_says_what_to_set(tmp_path, monkeypatc
     assert not at.text_input  # no import form without a client
 
 
+def test_credentials_from_the_streamlit_secrets(tmp_path, monkeypatch):
+    at = _data_page(monkeypatch, tmp_path / "empty", creds=False,
+                    secrets={"spotify": {"client_id": CLIENT_ID, "client_secret": SECRET}})
+    assert not at.exception and not at.error
+    assert not any("SPOTIPY_CLIENT_ID" in i.value for i in at.info)
+    assert at.text_input(key=spotify_panel.REF_KEY).value in ("", None)  # the import form is there
+    assert SECRET not in _texts(at)
+
+
 # -- with (fake) credentials -----------------------------------------------------------------------------------
 def test_import_shows_tracks_marks_missing_and_lists_skipped(tmp_path, monkeypatch):
     songs = _made_up_data(tmp_path)
@@ -149,9 +165,9 @@ def test_add_to_catalog_and_use_as_reorder_input(tmp_path, monkeypatch):
     fake = FakeSpotify()
     plan = _playlist(fake, songs)
     at = _data_page(monkeypatch, tmp_path / "data", creds=True, client=app_client(fake))
-    at.switch_page("pages/reorder.py").run()  # its text area exists already: it must still take the ids
+    at.switch_page(REORDER_PAGE).run()  # its text area exists already: it must still take the ids
     at.text_area(key="reorder_ids").input("junk").run()
-    at.switch_page("pages/data.py").run()
+    at.switch_page(DATA_PAGE).run()
     at = _import(at)
     before = {m.label: m.value for m in at.metric}
     at = at.button(key="spotify_add").click().run()
@@ -163,7 +179,7 @@ def test_add_to_catalog_and_use_as_reorder_input(tmp_path, monkeypatch):
     at = at.button(key="spotify_reorder").click().run()
     assert not at.exception and not at.error
     assert at.session_state[spotify_panel.REORDER_IDS_KEY].split() == plan["with_features"]
-    at.switch_page("pages/reorder.py").run()
+    at.switch_page(REORDER_PAGE).run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.text_area(key="reorder_ids").value.split() == plan["with_features"]
     assert not any("not in the loaded catalog" in w.value for w in at.warning)
@@ -179,7 +195,7 @@ def test_connect_offers_the_spotify_login_without_showing_the_secret(tmp_path, m
 
 
 def _send_script():
-    from disco import spotify_panel
+    from disco.app import spotify_panel
 
     spotify_panel.send_button([f"S{i:021d}" for i in range(3)], "DISCO flow", key="build")
 

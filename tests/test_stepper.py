@@ -12,9 +12,9 @@ import pytest
 
 import songgen
 from disco.errors import ModelError
-from disco.features import FeatureSpace
-from disco.flow import FlowModel
-from disco.stepper import RNNStepper, save_stepper
+from disco.model.features import FeatureSpace
+from disco.model.bundle import FlowModel
+from disco.model.stepper import RNNStepper, save_stepper
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -167,7 +167,7 @@ def test_inference_never_imports_tensorflow(tmp_path):
     write_fake_models(tmp_path)
     code = (
         "import sys, numpy as np\n"
-        "from disco.flow import FlowModel\n"
+        "from disco.model.bundle import FlowModel\n"
         f"fm = FlowModel.load({str(tmp_path)!r})\n"
         "sys.path.insert(0, 'tests'); import songgen\n"
         "x = fm.song_arrays(songgen.tidy_frame()).x\n"
@@ -186,7 +186,7 @@ def test_committed_models_load_without_tensorflow():
         pytest.skip("models/ holds no trained model yet (run `python -m disco train`)")
     code = (
         "import sys, numpy as np\n"
-        "from disco.flow import FlowModel\n"
+        "from disco.model.bundle import FlowModel\n"
         f"fm = FlowModel.load({str(ROOT / 'models')!r})\n"
         "for name in fm.candidates:\n"
         "    st = FlowModel.load(" + repr(str(ROOT / "models")) + ", network=name).stepper\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from disco.training import (
+from disco.model.windows import (
     baseline_maes, mad, make_windows, masked_mae, running_mean, split_playlists, window_tensors,
 )
 

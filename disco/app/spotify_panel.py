@@ -1,16 +1,12 @@
 """The Data page's Spotify section: import a playlist, add it to the catalog or reorder it, connect an account.
 
-Dashboard-only (Streamlit): :func:`disco.spotify.dashboard_section` imports this module when the page runs,
-so ``import disco.spotify`` never loads Streamlit.
-
 Session-state keys (the hook for tests and for other pages):
 
-- ``CLIENT_KEY`` (``"spotify_client"``): the app :class:`~disco.spotify_client.SpotifyClient`. Built from
-  the credentials on first use; a client put there beforehand (tests inject one on a fake HTTP layer) is
-  used as is.
+- ``CLIENT_KEY`` (``"spotify_client"``): the app :class:`~disco.spotify.client.SpotifyClient`. Built from the
+  credentials on first use; a client put there beforehand (tests inject one on a fake HTTP layer) is used as is.
 - ``USER_CLIENT_KEY`` (``"spotify_user_client"``): the connected user's client (OAuth), None until then;
   pass it to :func:`disco.spotify.send_playlist`.
-- ``IMPORT_KEY`` (``"spotify_import"``): the last :class:`~disco.spotify_import.SpotifyImport`.
+- ``IMPORT_KEY`` (``"spotify_import"``): the last :class:`~disco.spotify.importer.SpotifyImport`.
 - ``REORDER_IDS_KEY``/``REORDER_INPUT_KEY``: the Reorder page's pasted-ids text area and input choice.
 """
 
@@ -22,8 +18,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from disco import ui
+from disco.app import sources, track_lists
+from disco.app.errors import user_errors
+from disco.app.text import md_escape
+from disco.app.views import page_file
 from disco.errors import CatalogError, DiscoError, SpotifyError
+from disco.spotify import send_playlist
 from disco.spotify.client import (ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_REDIRECT_URI, Credentials,
                                   SpotifyClient, from_user_code, login_url, resolve_credentials, user_oauth)
 from disco.spotify.importer import PLAYLIST_COLUMNS, SpotifyImport, import_playlist
@@ -33,10 +33,10 @@ USER_CLIENT_KEY = "spotify_user_client"
 OAUTH_KEY = "spotify_oauth"
 IMPORT_KEY = "spotify_import"
 REF_KEY = "spotify_playlist_ref"
-REORDER_IDS_KEY = "reorder_ids"  # pages/reorder.py: st.text_area(key="reorder_ids")
-REORDER_INPUT_KEY = "reorder_input"  # pages/reorder.py: st.radio(key="reorder_input")
-REORDER_PASTE = "Paste track ids or links"  # that radio's option for the text area
-REORDER_PAGE = "pages/reorder.py"
+NOTE_KEY = "spotify_note"
+REORDER_IDS_KEY = track_lists.IDS_KEY
+REORDER_INPUT_KEY = track_lists.INPUT_KEY
+REORDER_PASTE = track_lists.PASTE
 
 SOURCE_LABELS = {"spotify": "Spotify", "catalog_id": "catalog (same track id)",
                  "catalog_name": "catalog (artist + title)", "missing": "⚠ missing"}
@@ -98,11 +98,11 @@ def _parquet_bytes(frame: pd.DataFrame) -> bytes:
 # -- session ------------------------------------------------------------------------------------------------
 def session_catalog():
     """The session's catalog (None when there is none yet); without a model, the catalog alone."""
-    src = ui.current_source()
-    if src.is_default and not ui.has_default_data():
+    src = sources.current_source()
+    if src.is_default and not sources.has_default_data():
         return None
     try:
-        return ui.load_disco().catalog
+        return sources.load_disco(src).catalog
     except DiscoError:  # e.g. no model: the catalog can still fill features
         from disco.data.catalog import load_catalog, load_default_catalog
         try:
@@ -111,10 +111,18 @@ def session_catalog():
             return None
 
 
-def credentials() -> Credentials | None:
-    """App credentials from the environment / Streamlit secrets, or None."""
+def streamlit_secrets() -> dict:
+    """The app's Streamlit secrets (``.streamlit/secrets.toml``); empty when there is no such file."""
     try:
-        return resolve_credentials()
+        return st.secrets.to_dict()
+    except (FileNotFoundError, ValueError):  # no secrets file, or one that does not parse
+        return {}
+
+
+def credentials() -> Credentials | None:
+    """App credentials from the environment or the Streamlit secrets, or None."""
+    try:
+        return resolve_credentials(secrets=streamlit_secrets())
     except SpotifyError:
         return None
 
@@ -135,16 +143,16 @@ def add_to_catalog(result: SpotifyImport) -> str:
         raise CatalogError(f"none of the {len(result.frame)} imported tracks has audio features: nothing "
                            "can be added to the catalog")
     catalog = session_catalog()
-    src = ui.current_source()
+    src = sources.current_source()
     base = Path(src.name).stem if not src.is_default else ("TidyTuesday songs" if catalog is not None else "")
     name = f"{base} + {result.playlist_name}.parquet" if base else f"{result.playlist_name}.parquet"
     data = _parquet_bytes(merged_table(catalog, result))
-    previous = st.session_state.get(ui.SOURCE_KEY)
-    ui.use_uploaded(name, data)
+    previous = st.session_state.get(sources.SOURCE_KEY)
+    sources.use_uploaded(name, data)
     try:
-        ui.load_disco()  # validate (and cache) before keeping it
+        sources.load_disco()  # validate (and cache) before keeping it
     except DiscoError:
-        st.session_state[ui.SOURCE_KEY] = previous
+        st.session_state[sources.SOURCE_KEY] = previous
         raise
     return name
 
@@ -197,7 +205,7 @@ def render() -> None:
 
 def show_import(result: SpotifyImport) -> None:
     """The import's tracks (missing features marked), warnings, skipped entries and the two actions."""
-    st.markdown(f"**{ui.md_escape(result.playlist_name)}**: {ui.md_escape(result.summary())}")
+    st.markdown(f"**{md_escape(result.playlist_name)}**: {md_escape(result.summary())}")
     for text in dict.fromkeys(result.warnings):  # each once
         st.warning(text, icon=":material/warning:")
     st.dataframe(import_table(result), hide_index=True, key="spotify_tracks",
@@ -215,19 +223,19 @@ def show_import(result: SpotifyImport) -> None:
     reorder = right.button("Use as reorder input", key="spotify_reorder", disabled=usable < 2,
                            help="Hand the songs with features to the Reorder page (adding any the catalog lacks).")
     if add:
-        with ui.user_errors():
+        with user_errors():
             name = add_to_catalog(result)
-            st.session_state["spotify_note"] = f"The session's catalog is now {name}."
+            st.session_state[NOTE_KEY] = f"The session's catalog is now {name}."
             st.rerun()  # the page's top sections show the new catalog
     if reorder:
-        with ui.user_errors():
+        with user_errors():
             n, grew = use_as_reorder_input(result)
             left_out = len(result.frame) - n
             st.success(f"{n} songs are ready on the Reorder page"
                        + (f" ({left_out} without features left out)" if left_out else "")
                        + ("; they were added to the session's catalog first." if grew else "."))
-            st.page_link(REORDER_PAGE, label="Open Reorder", icon=":material/shuffle:")
-    note = st.session_state.pop("spotify_note", None)
+            st.page_link(page_file("reorder"), label="Open Reorder", icon=":material/shuffle:")
+    note = st.session_state.pop(NOTE_KEY, None)
     if note:
         st.success(note)
 
@@ -281,15 +289,13 @@ def send_button(track_ids, name: str, *, key: str, description: str = "") -> Non
     if user is None:
         return
     if st.button("Send to my Spotify", key=f"{key}_spotify_send"):
-        from disco.spotify import send_playlist
-
         try:
             sent = send_playlist(user, name, list(track_ids), description)
         except SpotifyError as exc:
             st.error(str(exc), icon=":material/error:")
             return
         extra = f" ({len(sent.skipped)} songs without a Spotify id left out)" if sent.skipped else ""
-        st.success(f"Created the private playlist [{ui.md_escape(name)}]({sent.url}) with {sent.added} "
+        st.success(f"Created the private playlist [{md_escape(name)}]({sent.url}) with {sent.added} "
                    f"songs{extra}.")
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 
@@ -21,8 +20,9 @@ def register(subparsers) -> None:
         "sha256 and write it atomically. Does nothing when a valid copy is already there.",
     )
     f.add_argument("--source", metavar="PATH_OR_URL",
-                   help="another copy to take it from: a local file or an http(s) URL. Any song file that "
-                        "loads is accepted; one that is not the published data set is saved under its own name")
+                   help="take a song file from a local file or an http(s) URL instead. Any song file that "
+                        "loads is accepted; only the published catalog (by checksum) becomes spotify_songs.csv, "
+                        "any other file is saved under its own name")
     f.add_argument("--force", action="store_true", help="download again even when a valid copy is there")
     f.add_argument("--timeout", type=float, default=30.0, help="network timeout in seconds (default 30)")
     f.set_defaults(func=run_fetch)
@@ -48,68 +48,53 @@ def _is_url(text: str) -> bool:
 
 def run_fetch(args: argparse.Namespace) -> int:
     from disco import config
-    from disco.data.fetch import download, sha256_of
-    from disco.errors import DownloadError
+    from disco.data.fetch import fetch_catalog
 
-    dest = config.default_dataset_path()
     if args.source:
         return _fetch_source(args.source, config.data_dir(), timeout=args.timeout)
-    if dest.is_file() and not args.force:
-        got = sha256_of(dest)
-        if got == config.DATASET_SHA256:
-            print(f"{dest} is already there and verified (sha256 {got}): nothing to do")
-            return 0
-        print(f"{dest} does not match the published checksum (sha256 {got}): downloading it again")
-    failures = []
-    for url in config.DATASET_URLS:
-        print(f"downloading {url}")
-        try:
-            got = download(url, dest, sha256=config.DATASET_SHA256, timeout=args.timeout)
-        except DownloadError as exc:
-            failures.append(str(exc))
-            print(f"  failed: {exc}", file=sys.stderr)
-            continue
-        except PermissionError:
-            raise DownloadError(f"cannot write to {dest.parent}: set DISCO_DATA_DIR to a writable folder") from None
-        print(f"saved {dest} (sha256 {got}, verified)")
-        return 0
-    raise DownloadError(f"could not download the song catalog from any of {len(config.DATASET_URLS)} addresses "
-                        f"(last: {failures[-1]}); get spotify_songs.csv another way and use --source FILE")
+    dest = config.default_dataset_path()
+    print(f"fetching the song catalog into {dest}")
+    fetched = fetch_catalog(dest, force=args.force, timeout=args.timeout)
+    if fetched.downloaded:
+        print(f"saved {dest} (sha256 {config.DATASET_SHA256}, verified)")
+    else:
+        print(f"{dest} is already there and verified: nothing to do")
+    return 0
 
 
 def _fetch_source(source: str, folder: Path, timeout: float) -> int:
-    """Take the catalog from a given file or URL: accept it when it loads as a song table."""
+    """Take a song file from a local file or URL. Only the published catalog (by its checksum) may become
+    ``spotify_songs.csv``; any other file is kept under its own name, never replacing it."""
+    import tempfile
+
     from disco import config
     from disco.data.catalog import load_catalog
     from disco.data.fetch import copy_file, download
 
     folder.mkdir(parents=True, exist_ok=True)
-    staging = folder / ".fetch-staging.part"
-    try:
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".disco-source-") as tmp:
+        staging = Path(tmp) / "songs"
         if _is_url(source):
             got = download(source, staging, sha256=None, timeout=timeout)
-            name = Path(source.split("?", 1)[0]).name or config.DATASET_FILENAME
+            name = Path(source.split("?", 1)[0]).name or "songs.csv"
         else:
             got = copy_file(source, staging)
             name = Path(source).name
         cat = load_catalog(staging, name=source, cache=False)  # raises CatalogError when unusable
         known = got == config.DATASET_SHA256
-        dest = folder / (config.DATASET_FILENAME if known else name)
+        if known:
+            name = config.DATASET_FILENAME
+        elif name == config.DATASET_FILENAME:  # a different file by the catalog's name: keep both
+            name = f"{Path(name).stem}-{got[:8]}{Path(name).suffix}"
+        dest = folder / name
         staging.replace(dest)
-    except PermissionError:
-        from disco.errors import DownloadError
-
-        raise DownloadError(f"cannot write to {folder}: set DISCO_DATA_DIR to a writable folder") from None
-    finally:
-        if staging.exists():
-            staging.unlink()
     r = cat.report
     print(f"saved {dest}: {r.songs_kept:,} songs, {r.playlists:,} playlists, sha256 {got}")
     if known:
         print("this is the published TidyTuesday catalog (checksum verified)")
     else:
         print(f"note: not the published TidyTuesday file (its sha256 is {config.DATASET_SHA256}); "
-              f"check it with `python -m disco data check {dest}`")
+              f"load it with `--data {dest}` or check it with `disco data check {dest}`")
     return 0
 
 

@@ -5,14 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-EVALUATION_NAME = "evaluation.json"
-
-
-def default_json_path() -> Path:
-    """Where full runs save their results (beside the model, so the dashboard shows committed numbers)."""
-    from disco import config
-
-    return config.models_dir() / EVALUATION_NAME
+EVALUATION_NAME = "evaluation.json"  # the file name under models/ (disco.evaluation.default_json_path)
 
 
 def register(subparsers) -> None:
@@ -22,8 +15,8 @@ def register(subparsers) -> None:
              "sliders)",
         description="Evaluate the trained model on the model card's TEST playlists: next-song prediction, "
         "next-song retrieval (hit@10, MRR, R-precision), the flow of re-ordered playlists (DISCO's DJ preset "
-        "and the spec's reference scoring) against DJ-style baselines and the human order, issue 8's DJ "
-        "targets on 20 fresh builds (PASS/FAIL), and what each slider does. Prints tables and "
+        "and the spec's reference scoring) against DJ-style baselines and the human order, the DJ targets on "
+        "20 fresh builds (PASS/FAIL), and what each slider does. Prints tables and "
         f"writes JSON (full runs: to models/{EVALUATION_NAME} unless --json is given).",
     )
     p.add_argument("--json", type=Path, default=None, metavar="FILE",
@@ -36,41 +29,26 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def load_inputs():
-    """(catalog, song arrays, predictor, test playlist ids, card) from the default data and model."""
-    from disco.data.catalog import load_default_catalog
-    from disco.errors import ModelError
-    from disco.model.bundle import FlowModel
-
-    model = FlowModel.load()
-    test_ids = (model.card.get("split_playlists") or {}).get("test")
-    if not test_ids:
-        raise ModelError("the model card lists no test playlists (split_playlists.test): "
-                         "retrain with `python -m disco train`")
-    catalog = load_default_catalog()
-    return catalog, model.song_arrays(catalog), model.stepper, list(test_ids), model.card
-
-
 def run(args: argparse.Namespace) -> int:
+    from disco import evaluation
     from disco.errors import DiscoError
-    from disco.evaluation import EvalSettings, evaluate, format_report, save_result
 
-    catalog, arrays, predictor, test_ids, card = load_inputs()
-    settings = EvalSettings.for_run(seed=args.seed, quick=args.quick)
+    catalog, arrays, predictor, test_ids, card = evaluation.load_inputs()
+    settings = evaluation.EvalSettings.for_run(seed=args.seed, quick=args.quick)
     try:
-        result = evaluate(catalog, arrays, predictor, test_ids, card=card, settings=settings,
-                          progress=not args.no_progress)
+        result = evaluation.evaluate(catalog, arrays, predictor, test_ids, card=card, settings=settings,
+                                     progress=not args.no_progress)
     except ValueError as exc:  # e.g. no test playlist found in this catalog
         raise DiscoError(f"cannot evaluate: {exc}") from exc
-    print(format_report(result))
+    print(evaluation.format_report(result))
     info = result["settings"]
     if info["test_playlists_missing"]:
         print(f"note: {info['test_playlists_missing']} of {info['test_playlists_in_card']} test playlists "
               "of the model card are not in this catalog and were skipped")
-    path = args.json if args.json is not None else (None if args.quick else default_json_path())
+    path = args.json if args.json is not None else (None if args.quick else evaluation.default_json_path())
     if path is not None:
         try:
-            save_result(result, path)
+            evaluation.save_result(result, path)
         except OSError as exc:
             raise DiscoError(f"cannot write {path}: {exc}") from exc
         print(f"wrote {path}")

@@ -158,9 +158,9 @@ class Catalog:
         return [_label(a, t, i) for a, t, i in zip(s["artist"], s["track_name"], s["track_id"])]
 
     def search(self, query: str, limit: int = 10) -> pd.DataFrame:
-        """Best matches of ``query`` over "artist - title" (see :mod:`disco.search`)."""
+        """Best matches of ``query`` over "artist - title" (see :mod:`disco.data.text_search`)."""
         if self._search is None:
-            from disco.data.search import SongSearch
+            from disco.data.text_search import SongSearch
 
             self._search = SongSearch(self.songs["artist"], self.songs["track_name"])
             # object arrays: taking a few rows from them is much cheaper than from Arrow-backed columns

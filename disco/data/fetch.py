@@ -1,22 +1,29 @@
-"""Download a file with a progress bar, verify its sha256 and write it atomically.
+"""Getting song files into the data folder: the public catalog (downloaded with pooch, sha256-verified) or a file
+of the user's, copied. Nothing is ever left half-written: downloads land in a staging folder that is emptied
+first, and only a complete, verified file replaces the destination.
 
-An interrupted, truncated or corrupt download leaves no file at ``dest`` (only the previous one,
-if any) and raises :class:`DownloadError` saying what happened.
+Errors are one line (:class:`~disco.errors.DownloadError`): "could not reach <host>: no network?", an HTTP
+status, a transfer cut short, a checksum that does not match.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
+from urllib.parse import urlparse
 
+from disco import config
 from disco.errors import DownloadError
 
 CHUNK = 1 << 16
-Progress = Callable[[int, int | None], None]  # (bytes so far, total bytes or None)
+STAGING = ".disco-fetch"  # staging folder inside the data folder; emptied before each download
+Progress = Callable[[int, "int | None"], None]  # (bytes so far, total bytes or None)
 
 
 def sha256_of(path: str | Path) -> str:
@@ -28,101 +35,138 @@ def sha256_of(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def _atomic_target(dest: Path):
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-    return os.fdopen(fd, "wb"), Path(tmp)
+class _ProgressBar:
+    """What pooch calls as a progress bar: a tqdm bar in the terminal and/or a callback (the dashboard)."""
+
+    def __init__(self, name: str, terminal: bool, on_progress: Progress | None):
+        from tqdm import tqdm
+
+        self.total = None
+        self.done = 0
+        self.reported = 0  # pooch resets and refills the bar at the end: report only growth
+        self.on_progress = on_progress
+        self.bar = tqdm(unit="B", unit_scale=True, unit_divisor=1024, desc=name, disable=not terminal, leave=False)
+
+    def update(self, n: int) -> None:
+        total = self.total or None
+        self.done = self.done + int(n) if total is None else min(self.done + int(n), total)
+        if self.done > self.reported:
+            self.bar.total = total
+            self.bar.update(self.done - self.reported)
+            self.reported = self.done
+            if self.on_progress is not None:
+                self.on_progress(self.done, total)
+
+    def reset(self) -> None:
+        self.done = 0
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _staging(folder: Path) -> Path:
+    staging = folder / STAGING
+    shutil.rmtree(staging, ignore_errors=True)  # whatever a killed fetch left behind
+    staging.mkdir(parents=True, exist_ok=True)
+    return staging
 
 
 def download(url: str, dest: str | Path, sha256: str | None = None, timeout: float = 30.0,
              progress: bool = True, on_progress: Progress | None = None) -> str:
-    """Fetch ``url`` into ``dest``; check ``sha256`` when given. Returns the file's sha256.
+    """Fetch ``url`` into ``dest`` (with ``sha256`` checked when given); returns the file's sha256.
 
-    ``progress`` shows a tqdm bar; ``on_progress(done, total)`` is called after each chunk with the
-    bytes received so far and the Content-Length (None when the server sends none), e.g. for a
-    dashboard progress bar.
-
-    Raises DownloadError on a network error, an HTTP error status, a body shorter than its
-    Content-Length, or a checksum mismatch; ``dest`` is then left as it was.
+    ``progress`` shows a tqdm bar; ``on_progress(done, total)`` is called as bytes arrive (total None when
+    the server does not say). On any failure ``dest`` is left as it was and :class:`DownloadError` says why.
     """
+    import pooch
     import requests
-    from tqdm import tqdm
 
     dest = Path(dest)
     try:
-        response = requests.get(url, stream=True, timeout=timeout)
-    except requests.RequestException as exc:
-        raise DownloadError(f"cannot reach {url}: {exc.__class__.__name__}: {exc}") from None
-    with response:
-        if response.status_code != 200:
-            raise DownloadError(f"{url} answered HTTP {response.status_code} {response.reason or ''}".strip())
-        expected = response.headers.get("Content-Length")
-        expected_size = int(expected) if expected and expected.isdigit() else None
-        # raw stream: Content-Length counts the bytes on the wire, before any gzip decoding
-        encoded = response.headers.get("Content-Encoding", "identity") not in ("", "identity")
-        out, tmp = _atomic_target(dest)
-        digest, received, wire = hashlib.sha256(), 0, 0
-        try:
-            with out, tqdm(total=expected_size, unit="B", unit_scale=True, unit_divisor=1024,
-                           desc=dest.name, disable=not progress, leave=False) as bar:
-                for chunk in _chunks(response):
-                    out.write(chunk)
-                    digest.update(chunk)
-                    received += len(chunk)
-                    bar.update(len(chunk))
-                    if on_progress is not None:
-                        on_progress(received, expected_size)
-                wire = response.raw.tell() if encoded else received
-            if expected_size is not None and wire < expected_size:
-                raise DownloadError(f"download of {url} was cut short: got {wire:,} of {expected_size:,} "
-                                    f"bytes; nothing was written to {dest}, try again")
-            got = digest.hexdigest()
-            if sha256 and got != sha256.lower():
-                raise DownloadError(f"{url} does not match its expected checksum (sha256 {got}, "
-                                    f"expected {sha256}); nothing was written to {dest}")
-            os.replace(tmp, dest)
-            return got
-        finally:
-            if tmp.exists():
-                tmp.unlink()
-
-
-def _chunks(response) -> Iterable[bytes]:
-    import requests
-
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        staging = _staging(dest.parent)
+    except OSError as exc:
+        raise DownloadError(f"cannot write to {dest.parent}: {exc.strerror or exc}; set DISCO_DATA_DIR to a "
+                            "writable folder") from None
+    bar = _ProgressBar(dest.name, progress, on_progress)
+    pooch.get_logger().setLevel(logging.WARNING)  # its "Downloading data from ..." line is ours to say
+    host = urlparse(url).netloc or url
     try:
-        yield from response.iter_content(CHUNK)
-    except (requests.RequestException, OSError) as exc:  # connection dropped mid-body
-        raise DownloadError(f"download of {response.url} was interrupted or cut short "
-                            f"({exc.__class__.__name__}); nothing was written, try again") from None
+        got = pooch.retrieve(url, known_hash=None if sha256 is None else f"sha256:{sha256.lower()}",
+                             fname=dest.name, path=staging,
+                             downloader=pooch.HTTPDownloader(progressbar=bar, timeout=timeout, chunk_size=CHUNK))
+        digest = sha256_of(got)
+        os.replace(got, dest)
+        return digest
+    except requests.exceptions.HTTPError as exc:
+        status = exc.response.status_code if exc.response is not None else "?"
+        raise DownloadError(f"{url} answered HTTP {status}; nothing was written") from None
+    except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
+        raise DownloadError(f"the download of {url} was cut short; nothing was written, try again") from None
+    except (requests.exceptions.ConnectionError, requests.exceptions.Timeout):
+        raise DownloadError(f"could not reach {host}: no network?") from None
+    except ValueError as exc:  # pooch: the hash does not match
+        if "hash" not in str(exc).lower():
+            raise
+        raise DownloadError(f"{url} does not match its published checksum (sha256 {sha256}); nothing was "
+                            "written") from None
+    finally:
+        bar.close()
+        shutil.rmtree(dest.parent / STAGING, ignore_errors=True)
 
 
 def copy_file(src: str | Path, dest: str | Path, sha256: str | None = None,
               on_progress: Progress | None = None) -> str:
-    """Copy a local file into ``dest`` atomically (checksum checked when given). Returns its sha256.
-
-    ``on_progress(done, total)`` is called after each chunk copied (bytes so far, file size)."""
+    """Copy a local file into ``dest`` atomically (checksum checked when given). Returns its sha256."""
     src, dest = Path(src).expanduser(), Path(dest)
     if not src.is_file():
         raise DownloadError(f"source file not found: {src}")
     got = sha256_of(src)
     if sha256 and got != sha256.lower():
         raise DownloadError(f"{src} does not match its expected checksum (sha256 {got}, expected {sha256})")
-    if src.resolve() == dest.resolve():
+    if dest.exists() and src.resolve() == dest.resolve():
         return got
-    out, tmp = _atomic_target(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
     try:
-        with out, open(src, "rb") as fh:
-            if on_progress is None:
-                shutil.copyfileobj(fh, out, CHUNK)
-            else:
-                total, done = src.stat().st_size, 0
-                for block in iter(lambda: fh.read(CHUNK), b""):
-                    out.write(block)
-                    done += len(block)
+        with os.fdopen(fd, "wb") as out, open(src, "rb") as fh:
+            total, done = src.stat().st_size, 0
+            for block in iter(lambda: fh.read(CHUNK), b""):
+                out.write(block)
+                done += len(block)
+                if on_progress is not None:
                     on_progress(done, total)
         os.replace(tmp, dest)
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        if os.path.exists(tmp):
+            os.unlink(tmp)
     return got
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """The result of :func:`fetch_catalog`: where the catalog is and whether it was downloaded now."""
+
+    path: Path
+    downloaded: bool
+
+
+def fetch_catalog(dest: str | Path | None = None, *, force: bool = False, timeout: float = 30.0,
+                  progress: bool = True, on_progress: Progress | None = None) -> Fetched:
+    """The public TidyTuesday catalog at ``dest`` (default :func:`config.default_dataset_path`): nothing to do
+    when a verified copy is there (unless ``force``), else downloaded from each known address in turn.
+    Raises :class:`DownloadError` (one line: the last address's failure) when none works."""
+    dest = Path(dest) if dest is not None else config.default_dataset_path()
+    if not force and dest.is_file() and sha256_of(dest) == config.DATASET_SHA256:
+        return Fetched(dest, False)
+    failures = []
+    for url in config.DATASET_URLS:
+        try:
+            download(url, dest, sha256=config.DATASET_SHA256, timeout=timeout, progress=progress,
+                     on_progress=on_progress)
+            return Fetched(dest, True)
+        except DownloadError as exc:
+            failures.append(str(exc))
+    unique = list(dict.fromkeys(failures))
+    raise DownloadError(f"could not download the song catalog: {'; '.join(unique)}. Get spotify_songs.csv "
+                        "another way and use `disco data fetch --source FILE`, or upload your own song file")

@@ -89,10 +89,11 @@ class Loss:
         kc = self._key_c if cols is None else self._key_c[cols]
         return self._key_table[self.key_code[np.asarray(last)][:, None], kc]
 
-    def octaves(self, last, cols=None) -> np.ndarray:
-        """(B, C) ``log2(tempo_c / tempo_last)`` (NaN where a tempo is missing)."""
+    def octaves(self, last, cols=None, dtype=None) -> np.ndarray:
+        """(B, C) ``log2(tempo_c / tempo_last)`` (NaN where a tempo is missing), in ``dtype`` (default the
+        loss's)."""
         lc = self._log2_tempo_c if cols is None else self._log2_tempo_c[cols]
-        return (lc - self.log2_tempo[np.asarray(last)][:, None]).astype(self.dtype)
+        return (lc - self.log2_tempo[np.asarray(last)][:, None]).astype(dtype or self.dtype)
 
     def tempo_term(self, last, cols=None) -> np.ndarray:
         """(B, C) tempo score of each move, -1..1."""
@@ -139,7 +140,8 @@ class Loss:
             out["camelot_only"] = keys.COMPATIBLE_TABLE[self._slot[last][:, None], slot_c]
         if s.max_bpm_change is not None:
             with np.errstate(invalid="ignore"):
-                pct = tempo.change_pct_from_octaves(self.octaves(last, cols).astype(np.float64))
+                # float64 in both paths: a move of exactly the limit keeps the rule in search and in scoring
+                pct = tempo.change_pct_from_octaves(self.octaves(last, cols, np.float64))
                 out["max_bpm_change"] = pct <= s.max_bpm_change + 1e-9
         if s.no_repeat_artist:
             a = self._artist[last][:, None]

@@ -10,7 +10,8 @@ import warnings
 
 import numpy as np
 
-from disco.theory import camelot_compatible, tempo_compatible
+from disco.theory.keys import camelot_compatible
+from disco.theory.tempo import TEMPO_TOLERANCE_PCT, tempo_compatible
 
 
 def _tie_breaker(shape, rng: np.random.Generator | None) -> np.ndarray:
@@ -74,12 +75,13 @@ def camelot_rate(key: np.ndarray, mode: np.ndarray) -> float:
     return float(np.mean(camelot_compatible(key[:-1], mode[:-1], key[1:], mode[1:])))
 
 
-def tempo_rate(tempo: np.ndarray, tolerance: float = 0.06) -> float:
-    """Fraction of consecutive moves whose tempo change is within ``tolerance`` after folding double/half."""
+def tempo_rate(tempo: np.ndarray, tolerance_pct: float = TEMPO_TOLERANCE_PCT) -> float:
+    """Fraction of consecutive moves whose tempo change is within ``tolerance_pct`` percent after folding
+    double/half time."""
     tempo = np.asarray(tempo)
     if len(tempo) < 2:
         return float("nan")
-    return float(np.mean(tempo_compatible(tempo[:-1], tempo[1:], tolerance)))
+    return float(np.mean(tempo_compatible(tempo[:-1], tempo[1:], tolerance_pct)))
 
 
 def feature_steps(z: np.ndarray) -> np.ndarray:
@@ -93,9 +95,9 @@ def energy_changes(energy: np.ndarray) -> np.ndarray:
     return np.abs(np.diff(np.asarray(energy, dtype=np.float64)))
 
 
-def transition_counts(key, mode, tempo, z, energy, tolerance: float = 0.06) -> dict[str, float]:
-    """Sums over one sequence's moves, so sequences can be pooled: ``moves``, ``camelot``, ``tempo``,
-    ``feature_step``, ``energy_change`` (sums; divide by ``moves`` for means)."""
+def transition_counts(key, mode, tempo, z, energy, tolerance_pct: float = TEMPO_TOLERANCE_PCT) -> dict[str, float]:
+    """Sums over one sequence's moves, so sequences can be pooled: ``moves``, ``camelot``, ``tempo`` (moves
+    within ``tolerance_pct`` percent), ``feature_step``, ``energy_change`` (sums; divide by ``moves`` for means)."""
     key, mode, tempo = np.asarray(key), np.asarray(mode), np.asarray(tempo)
     n = max(len(key) - 1, 0)
     if n == 0:
@@ -103,13 +105,13 @@ def transition_counts(key, mode, tempo, z, energy, tolerance: float = 0.06) -> d
     return {
         "moves": n,
         "camelot": float(camelot_compatible(key[:-1], mode[:-1], key[1:], mode[1:]).sum()),
-        "tempo": float(tempo_compatible(tempo[:-1], tempo[1:], tolerance).sum()),
+        "tempo": float(tempo_compatible(tempo[:-1], tempo[1:], tolerance_pct).sum()),
         "feature_step": float(feature_steps(z).sum()),
         "energy_change": float(energy_changes(energy).sum()),
     }
 
 
-# --- shape of a playlist's energy (issue 8's peak-arc check) -------------------------------------------
+# --- shape of a playlist's energy (the peak-arc check) -------------------------------------------------
 
 
 def thirds_means(values: np.ndarray) -> tuple[float, float, float]:

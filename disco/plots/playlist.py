@@ -1,26 +1,27 @@
-"""Plotly figures of a playlist's flow: the 3D trajectory, key and tempo transitions, the energy arc,
-and the model page's charts.
+"""Plotly figures of a playlist's flow: the 3D trajectory, key and tempo moves, the energy arc, the loss terms.
 
-Pure functions: arrays and lists in, ``plotly.graph_objects.Figure`` out (no Streamlit, no catalog).
+Pure functions: arrays (or a :class:`~disco.engine.playlist.Playlist`) in, ``plotly.graph_objects.Figure`` out
+(no Streamlit, no catalog).
 Position 1 is the first song. Trace names are stable ("playlist", "seeds", ...): tests and the
 dashboard find traces by name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from disco import theory
+from disco.engine.playlist import Playlist
+from disco.theory.keys import camelot_code, camelot_compatible, camelot_number
+from disco.theory.tempo import TEMPO_TOLERANCE_PCT, fold_tempo_ratio, tempo_compatible
 
 GOOD = "#2ca02c"  # compatible move
 BAD = "#d62728"  # clashing move
 SEED = "#ff7f0e"
 COLORSCALE = "Viridis"
-TEMPO_TOLERANCE = 0.06  # DJs keep tempo changes within about 6% (spec section 6)
 
 
 def _positions(n: int) -> np.ndarray:
@@ -98,10 +99,10 @@ def key_view(keys, modes, labels: Sequence[str], is_seed=None) -> go.Figure:
     n = len(keys)
     seeds = _seed_mask(is_seed, n)
     pos = _positions(n)
-    number = theory.camelot_number(keys, modes).astype(float)
+    number = camelot_number(keys, modes).astype(float)
     number[number == 0] = np.nan  # no key detected: a gap, not a point at 0
-    codes = np.atleast_1d(theory.camelot_code(keys, modes))
-    ok = (theory.camelot_compatible(keys[:-1], modes[:-1], keys[1:], modes[1:])
+    codes = np.atleast_1d(camelot_code(keys, modes))
+    ok = (camelot_compatible(keys[:-1], modes[:-1], keys[1:], modes[1:])
           if n > 1 else np.zeros(0, dtype=bool))
     fig = go.Figure()
     for name, keep, colour in (("compatible move", ok, GOOD), ("clash", ~ok, BAD)):
@@ -134,17 +135,17 @@ def tempo_moves(tempos) -> dict[str, np.ndarray]:
     a, b = t[:-1], t[1:]
     with np.errstate(divide="ignore", invalid="ignore"):
         raw = b / a
-        folded = theory.fold_tempo_ratio(a, b)
+        folded = fold_tempo_ratio(a, b)
         fold = np.round(np.log2(raw))
     return {"raw_ratio": raw, "change_pct": (folded - 1) * 100, "fold": np.nan_to_num(fold).astype(int),
-            "compatible": theory.tempo_compatible(a, b, TEMPO_TOLERANCE)}
+            "compatible": tempo_compatible(a, b, TEMPO_TOLERANCE_PCT)}
 
 
 def tempo_view(tempos, labels: Sequence[str], is_seed=None) -> go.Figure:
     """BPM per position (top) and each move's % change after folding double/half time (bottom).
 
-    Bars are green within +/-6%, red beyond; moves that needed a double/half-time fold are labelled
-    "x2" / "x1/2". Traces: "BPM", "seeds" (if any), "tempo change".
+    Bars are green within +/- ``TEMPO_TOLERANCE_PCT`` percent, red beyond; moves that needed a double/half-time
+    fold are labelled "x2" / "x1/2". Traces: "BPM", "seeds" (if any), "tempo change".
     """
     t = np.asarray(tempos, dtype=np.float64)
     n = len(t)
@@ -171,12 +172,13 @@ def tempo_view(tempos, labels: Sequence[str], is_seed=None) -> go.Figure:
         customdata=np.stack([moves["raw_ratio"], moves["fold"]], axis=1) if n > 1 else None,
         hovertemplate="move %{x:.1f}: %{y:+.1f}% after folding<br>raw ratio %{customdata[0]:.3f}"
                       "<extra></extra>"), row=2, col=1)
-    for level in (-TEMPO_TOLERANCE * 100, TEMPO_TOLERANCE * 100):
+    for level in (-TEMPO_TOLERANCE_PCT, TEMPO_TOLERANCE_PCT):
         fig.add_hline(y=level, line=dict(color="grey", dash="dot", width=1), row=2, col=1)
     n_ok = int(moves["compatible"].sum())
     n_fold = int((moves["fold"] != 0).sum())
     fig.update_layout(
-        title=f"Tempo: {n_ok} of {max(n - 1, 0)} moves within 6% ({n_fold} via double/half time)",
+        title=f"Tempo: {n_ok} of {max(n - 1, 0)} moves within {TEMPO_TOLERANCE_PCT:g}% "
+              f"({n_fold} via double/half time)",
         height=420, margin=dict(l=10, r=10, t=40, b=10), showlegend=False, bargap=0.1)
     fig.update_yaxes(title_text="BPM", row=1, col=1)
     fig.update_yaxes(title_text="% change", row=2, col=1)
@@ -214,80 +216,22 @@ def energy_arc(energy, valence, labels: Sequence[str], is_seed=None, target=None
     return fig
 
 
-def loss_bars(distance, key_sim, tempo_sim, weights: Mapping[str, float]) -> go.Figure:
-    """Per move, the loss terms that chose each song: flow * distance, -sweetness * keysim,
-    -smoothness * temposim (stacked; lower = better). Arrays are per playlist song; NaN for seeds."""
-    d = np.asarray(distance, dtype=np.float64)
+def loss_bars(playlist: Playlist) -> go.Figure:
+    """Per chosen song, the loss terms that chose it, stacked (lower = better): ``flow x distance``,
+    ``-sweetness x key score``, ``-smoothness x tempo score`` and, with an energy arc, ``arc weight x
+    |energy - target|``; weights from ``playlist.settings``. The bars of a move sum to its loss."""
+    s = playlist.settings
+    d = np.asarray(playlist.distance, dtype=np.float64)
     pos = _positions(len(d))
     chosen = np.isfinite(d)
-    parts = (("flow x distance", weights.get("flow", 1.0) * d, "#9467bd"),
-             ("-sweetness x keysim", -weights.get("sweetness", 1.0) * np.asarray(key_sim, float), "#17becf"),
-             ("-smoothness x temposim", -weights.get("smoothness", 1.0) * np.asarray(tempo_sim, float), "#bcbd22"))
+    parts = [("flow x distance", s.flow * d, "#9467bd"),
+             ("-sweetness x key score", -s.sweetness * np.asarray(playlist.key_score, float), "#17becf"),
+             ("-smoothness x tempo score", -s.smoothness * np.asarray(playlist.tempo_score, float), "#bcbd22")]
+    if s.uses_arc:
+        parts.append(("arc weight x |energy - target|", s.arc_weight * np.asarray(playlist.arc_penalty, float),
+                      "#8c564b"))
     fig = go.Figure([go.Bar(x=pos[chosen], y=v[chosen], name=name, marker_color=c) for name, v, c in parts])
     fig.update_layout(barmode="relative", title="Loss terms of each chosen song (lower is better)",
                       height=300, margin=dict(l=10, r=10, t=40, b=10), xaxis_title="position",
                       legend=dict(orientation="h", y=-0.3))
-    return fig
-
-
-# -- model page ------------------------------------------------------------------------------------
-def mae_bars(maes: Mapping[str, float], mad: float | None = None, highlight: str | None = None) -> go.Figure:
-    """Test MAE per predictor (lower is better), sorted; the mean absolute deviation as a dashed line."""
-    items = sorted(maes.items(), key=lambda kv: kv[1])
-    names = [k for k, _ in items]
-    colours = [SEED if k == highlight else "#1f77b4" for k in names]
-    fig = go.Figure(go.Bar(x=names, y=[v for _, v in items], marker_color=colours, name="test MAE",
-                           text=[f"{v:.3f}" for _, v in items], textposition="outside"))
-    if mad is not None:
-        fig.add_hline(y=mad, line=dict(dash="dash", color="grey"),
-                      annotation_text=f"mean absolute deviation {mad:.3f}", annotation_position="top left")
-    top = max([v for _, v in items] + ([mad] if mad else [])) if items else 1.0
-    fig.update_layout(title="Test MAE on held-out playlists (transformed features, lower is better)",
-                      height=360, yaxis=dict(title="MAE", range=[0, top * 1.15]),
-                      margin=dict(l=10, r=10, t=40, b=10))
-    return fig
-
-
-def tempo_similarity_curve(lo: float = 0.4, hi: float = 2.5, n: int = 400) -> go.Figure:
-    """``cos(2 pi log2 ratio)`` against the tempo ratio (log axis), the +/-6% DJ band shaded."""
-    ratio = np.geomspace(lo, hi, n)
-    sim = theory.tempo_similarity(1.0, ratio)
-    fig = go.Figure(go.Scatter(x=ratio, y=sim, mode="lines", name="tempo similarity",
-                               hovertemplate="ratio %{x:.3f}: %{y:.2f}<extra></extra>"))
-    for centre in (0.5, 1.0, 2.0):
-        fig.add_vrect(x0=centre * (1 - TEMPO_TOLERANCE), x1=centre * (1 + TEMPO_TOLERANCE),
-                      fillcolor=GOOD, opacity=0.15, line_width=0)
-    ticks = [0.5, 2 ** -0.5, 1.0, 2 ** 0.5, 2.0]
-    fig.update_layout(title="Tempo similarity: 1 at the same, double or half tempo; -1 at sqrt(2)",
-                      height=320, margin=dict(l=10, r=10, t=40, b=10),
-                      xaxis=dict(type="log", title="tempo ratio (next / current)", tickvals=ticks,
-                                 ticktext=["1/2", "1/√2", "1", "√2", "2"]),
-                      yaxis=dict(title="similarity", range=[-1.1, 1.1]))
-    return fig
-
-
-PITCHES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
-
-
-def circle_labels() -> list[str]:
-    """Labels of the 12 circle-of-fifths positions: "C / Am (8B/8A)", "G / Em (9B/9A)", ..."""
-    out = []
-    for p in range(12):
-        major = (7 * p) % 12  # position p holds the major key 7p mod 12 (7 is its own inverse mod 12)
-        minor = (major - 3) % 12
-        code_b = theory.camelot_code(major, 1)
-        code_a = theory.camelot_code(minor, 0)
-        out.append(f"{PITCHES[major]} / {PITCHES[minor]}m ({code_b}/{code_a})")
-    return out
-
-
-def key_similarity_heatmap() -> go.Figure:
-    """The 12 x 12 key-similarity table by circle-of-fifths position (minor keys at their relative major)."""
-    table = theory.keysim_table()[:12, :12]
-    labels = circle_labels()
-    fig = go.Figure(go.Heatmap(z=table, x=labels, y=labels, colorscale="RdYlGn", zmin=-1, zmax=1,
-                               text=np.round(table, 1), texttemplate="%{text}",
-                               hovertemplate="%{y} -> %{x}: %{z:.1f}<extra></extra>"))
-    fig.update_layout(title="Key similarity by circle-of-fifths position", height=520,
-                      margin=dict(l=10, r=10, t=40, b=10), yaxis=dict(autorange="reversed"))
     return fig

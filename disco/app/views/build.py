@@ -2,23 +2,27 @@
 
 import streamlit as st
 
-from disco import ui
+from disco.app import controls, loaders, playlist_view, seeds, sources
+from disco.app.errors import user_errors
 
 
-def body() -> None:
-    disco = ui.require_disco()
-    settings = ui.engine_settings()
+def render() -> None:
+    disco = sources.require_disco()
+    settings = controls.settings_panel()
     st.title("Build a playlist with flow")
     st.caption("DISCO extends your seed songs one song at a time: a recurrent network trained on real playlists "
                "predicts the ideal next song, and each pick balances closeness to that prediction (flow), key "
                "consonance (sweetness) and tempo (smoothness). The DJ preset (default) scores keys on the Camelot "
                "wheel and tempo like a DJ; the Reference preset is the spec's algorithm.")
-    seeds = ui.seed_picker(disco.catalog)
-    if not seeds:
-        st.info("Pick at least one seed song: type an artist or a title above.")
-        return
-    playlist = ui.build(disco, seeds, settings)
-    ui.show_playlist(disco, playlist, key="build")
+    with user_errors():
+        chosen = seeds.seed_picker(disco.catalog)
+        if not chosen:
+            st.info("Pick at least one seed song: type an artist or a title above.")
+            return
+        playlist = loaders.build_playlist(disco, chosen, settings.engine, length=settings.length,
+                                          pool=settings.pool, pool_size=settings.pool_size)
+        playlist_view.show_playlist(disco, playlist, key="build")
 
 
-ui.run_page(body)
+if __name__ == "__main__":  # run as a page by app.py
+    render()

@@ -1,0 +1,30 @@
+"""The dashboard's error boundary: a problem the user can act on is shown as ``st.error``, never a traceback."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+
+import streamlit as st
+
+from disco.errors import DiscoError
+
+log = logging.getLogger("disco.app")
+MAX_DETAIL = 200  # characters of an unexpected error's message shown on the page
+
+
+@contextlib.contextmanager
+def user_errors() -> Iterator[None]:
+    """Show a :class:`DiscoError` as its message, and any other failure as a short note (the console gets the
+    traceback). ``st.stop()`` and ``st.rerun()`` raise BaseException subclasses, so they pass through."""
+    try:
+        yield
+    except DiscoError as exc:
+        st.error(str(exc), icon=":material/error:")
+    except Exception as exc:  # noqa: BLE001 - a dashboard never shows a traceback
+        log.exception("unexpected error in the dashboard")
+        detail = str(exc)
+        detail = detail if len(detail) <= MAX_DETAIL else detail[:MAX_DETAIL - 1] + "…"
+        st.error(f"Something went wrong ({type(exc).__name__}: {detail}). The server console has the details; "
+                 "please report it with the settings you used.", icon=":material/bug_report:")
