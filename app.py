@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from disco.app.views import page_file
+from disco.app.pages import page_file
 
 st.set_page_config(page_title="DISCO - playlists with flow", page_icon="🪩", layout="wide")
 st.navigation([

@@ -11,7 +11,7 @@
 4. Reorder (DJ preset): 20, 50 and 100 random songs, beam(8) alone and beam + local search: ms and the loss gain
    of the local search.
 
-Targets (issues 4 and 8): greedy 50 from 100k <= 100 ms; beam(8) <= 10x greedy; engine >= 100x the reference
+Targets: greedy 50 from 100k <= 100 ms; beam(8) <= 10x greedy; engine >= 100x the reference
 loop; reorder of 100 songs with local search <= 2-3 s.
 
 The network is the trained one when ``models/`` holds it, else the reference architecture with random weights

@@ -331,7 +331,10 @@ def test_settings_survive_switching_pages(made_up_songs, models):
 def test_the_preset_box_shows_what_the_sliders_hold(made_up_songs, models):
     at = _app().run()
     assert_clean(at)
-    box = lambda: at.sidebar.selectbox(key="preset").value  # noqa: E731
+
+    def box() -> str:
+        return at.sidebar.selectbox(key="preset").value
+
     assert box() == "dj"
     at.sidebar.selectbox(key="preset").set_value("reference").run()
     assert_clean(at)
@@ -589,3 +592,13 @@ def test_missing_model_is_an_error_with_what_to_do(tmp_path, monkeypatch):
     assert not at.exception
     assert [b.label for b in at.button] == ["Fetch the TidyTuesday songs"]
     assert len(at.get("file_uploader")) == 1
+
+
+def test_custom_arc_points_after_the_editors_edits():
+    from disco.app.controls import edited_points, points_frame
+
+    base = points_frame(((0.0, 0.4), (0.5, 0.9), (1.0, 0.5)))
+    edits = {"edited_rows": {1: {"energy": 0.8}}, "added_rows": [{"position": 0.25, "energy": 0.6}, {"position": 0.9}],
+             "deleted_rows": [2]}
+    assert edited_points(base, edits) == [(0.0, 0.4), (0.5, 0.8), (0.25, 0.6)]  # the half-filled row is left out
+    assert edited_points(base, {}) == [(0.0, 0.4), (0.5, 0.9), (1.0, 0.5)]

@@ -1,4 +1,4 @@
-"""Issue 8 in a build: the reference and DJ key/tempo scores, hard rules relaxed per move, energy arcs.
+"""DJ scoring in a build: the reference and DJ key/tempo scores, hard rules relaxed per move, energy arcs.
 
 (Reorder with rules and arcs is in test_reorder.py, their export in test_export.py.)"""
 

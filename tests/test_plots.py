@@ -118,7 +118,10 @@ def test_model_figures():
     assert [t.name for t in curves.data] == ["DJ kernel", "reference"]  # the default first
     x = np.array(curves.data[0].x)
     dj, ref = np.array(curves.data[0].y), np.array(curves.data[1].y)
-    at = lambda ratio: int(np.argmin(np.abs(x - ratio)))  # noqa: E731
+
+    def at(ratio: float) -> int:
+        return int(np.argmin(np.abs(x - ratio)))
+
     assert dj[at(1)] == pytest.approx(1, abs=1e-2) and ref[at(1)] == pytest.approx(1, abs=1e-3)
     assert ref[at(2 ** 0.5)] == pytest.approx(-1, abs=1e-3)
     assert dj[at(1.06)] < 0 < ref[at(1.06)]  # 6% apart: the DJ kernel already penalises, the cosine not
@@ -132,7 +135,10 @@ def test_camelot_heatmap_is_the_dj_key_score_by_code():
     heat = model_plots.camelot_heatmap()
     z, labels = np.array(heat.data[0].z), list(heat.data[0].x)
     assert z.shape == (24, 24) and labels[:3] == ["1A", "1B", "2A"]
-    cell = lambda a, b: z[labels.index(a), labels.index(b)]  # noqa: E731
+
+    def cell(a: str, b: str) -> float:
+        return z[labels.index(a), labels.index(b)]
+
     assert cell("8A", "8A") == 1.0 and cell("8A", "9A") == 0.9 and cell("8A", "8B") == 0.8
     assert cell("8A", "9B") == 0.55 and cell("8A", "10A") == 0.45 and cell("8A", "2A") == 0.1
     (k1, m1), (k2, m2) = parse_key("12B"), parse_key("1B")  # the wheel wraps

@@ -11,14 +11,25 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import streamlit as st
-
 import songgen
+import streamlit as st
+from test_spotify import (
+    CLIENT_ID,
+    FORBIDDEN,
+    PID,
+    SECRET,
+    FakeSpotify,
+    add_playlist,
+    app_client,
+    entry,
+    sp_id,
+    sp_track,
+    token_client,
+)
+
 from disco import config, spotify
-from disco.app import spotify_panel
+from disco.app import spotify_panel, spotify_tables
 from disco.data.catalog import Catalog
-from test_spotify import CLIENT_ID, FORBIDDEN, PID, SECRET, FakeSpotify, add_playlist, app_client, entry, \
-    sp_id, sp_track, token_client
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 N_SONGS = 60
@@ -224,7 +235,7 @@ def test_merged_table_keeps_the_catalog_and_adds_the_playlist():
     items += [entry(sp_track(sp_id(7), s.at[9, "track_name"], s.at[9, "artist"])),
               entry(sp_track(sp_id(8), "Unknown", "Nobody"))]
     result = spotify.build_import("P1", "Mine", items, None, catalog, features_refused=True)
-    merged = Catalog.from_frame(spotify_panel.merged_table(catalog, result), source="merged")
+    merged = Catalog.from_frame(spotify_tables.merged_table(catalog, result), source="merged")
     assert set(merged.songs["track_id"]) == set(s["track_id"]) | {sp_id(7)}
     assert merged.playlists["P1"] == [s.at[4, "track_id"], s.at[0, "track_id"], sp_id(7)]
     for pid, tracks in catalog.playlists.items():

@@ -22,7 +22,7 @@ def user_errors() -> Iterator[None]:
         yield
     except DiscoError as exc:
         st.error(str(exc), icon=":material/error:")
-    except Exception as exc:  # noqa: BLE001 - a dashboard never shows a traceback
+    except Exception as exc:  # a bug: the console gets the traceback, the page a short note
         log.exception("unexpected error in the dashboard")
         detail = str(exc)
         detail = detail if len(detail) <= MAX_DETAIL else detail[:MAX_DETAIL - 1] + "…"

@@ -87,7 +87,8 @@ def show_playlist(disco: Disco, playlist: Playlist, *, key: str, title: str = ""
             with tab:
                 st.plotly_chart(figures(disco, playlist, [name])[name], key=f"{key}_{name}")
     download_buttons(disco, playlist, key=key, title=title)
-    spotify_panel.send_button(frame["track_id"], title or f"DISCO: {disco.catalog.label(playlist.indices[0])}", key=key)
+    name = title or f"DISCO: {disco.catalog.label(playlist.indices[0])}"
+    spotify_panel.send_button(frame["track_id"], name, key=key)  # shown once an account is connected
 
 
 def loss_caption(playlist: Playlist) -> str:

@@ -12,7 +12,6 @@ Session-state keys (the hook for tests and for other pages):
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pandas as pd
@@ -20,13 +19,23 @@ import streamlit as st
 
 from disco.app import sources, track_lists
 from disco.app.errors import user_errors
+from disco.app.pages import page_file
+from disco.app.spotify_tables import import_table, merged_table, parquet_bytes, skipped_table
 from disco.app.text import md_escape
-from disco.app.views import page_file
 from disco.errors import CatalogError, DiscoError, SpotifyError
 from disco.spotify import send_playlist
-from disco.spotify.client import (ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_REDIRECT_URI, Credentials,
-                                  SpotifyClient, from_user_code, login_url, resolve_credentials, user_oauth)
-from disco.spotify.importer import PLAYLIST_COLUMNS, SpotifyImport, import_playlist
+from disco.spotify.client import (
+    ENV_CLIENT_ID,
+    ENV_CLIENT_SECRET,
+    ENV_REDIRECT_URI,
+    Credentials,
+    SpotifyClient,
+    from_user_code,
+    login_url,
+    resolve_credentials,
+    user_oauth,
+)
+from disco.spotify.importer import SpotifyImport, import_playlist
 
 CLIENT_KEY = "spotify_client"
 USER_CLIENT_KEY = "spotify_user_client"
@@ -38,61 +47,9 @@ REORDER_IDS_KEY = track_lists.IDS_KEY
 REORDER_INPUT_KEY = track_lists.INPUT_KEY
 REORDER_PASTE = track_lists.PASTE
 
-SOURCE_LABELS = {"spotify": "Spotify", "catalog_id": "catalog (same track id)",
-                 "catalog_name": "catalog (artist + title)", "missing": "⚠ missing"}
 NO_CREDENTIALS = (f"Spotify is not set up: set {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET} (environment variables, "
                   "or in `.streamlit/secrets.toml`) to the id and secret of an app from "
                   "https://developer.spotify.com/dashboard, then reload this page.")
-
-
-# -- tables (pure) ------------------------------------------------------------------------------------------
-def import_table(result: SpotifyImport) -> pd.DataFrame:
-    """The imported tracks in playlist order: #, artist, title, where the features came from, BPM, energy."""
-    f = result.frame
-    return pd.DataFrame({
-        "#": range(1, len(f) + 1),
-        "artist": f["artist"].to_numpy(dtype=object),
-        "title": f["track_name"].to_numpy(dtype=object),
-        "features from": [SOURCE_LABELS[s] for s in result.sources],
-        "BPM": f["tempo"].to_numpy(dtype=float),
-        "energy": f["energy"].to_numpy(dtype=float),
-        "track id": f["track_id"].to_numpy(dtype=object),
-    })
-
-
-def skipped_table(result: SpotifyImport) -> pd.DataFrame:
-    """Playlist entries not imported: position in the Spotify playlist (1-based), why, what they were."""
-    return pd.DataFrame({"position": [s.position + 1 for s in result.skipped],
-                         "reason": [s.reason for s in result.skipped],
-                         "artist": [s.artist for s in result.skipped],
-                         "title": [s.track_name for s in result.skipped]})
-
-
-def merged_table(catalog, result: SpotifyImport) -> pd.DataFrame:
-    """The catalog's rows (one per playlist membership, then songs in no playlist) followed by the imported
-    tracks that have features, in the canonical schema (:data:`PLAYLIST_COLUMNS`): what the catalog loader
-    reads back as the catalog plus the imported playlist."""
-    cols = list(PLAYLIST_COLUMNS)
-    parts = []
-    if catalog is not None and len(catalog):
-        songs, members = catalog.songs, catalog.memberships
-        if len(members):
-            feats = songs.drop(columns=["genre", "subgenre"]).set_index("track_id")
-            parts.append(members[["playlist_id", "playlist_name", "track_id", "genre", "subgenre"]]
-                         .join(feats, on="track_id"))
-            songs = songs[~songs["track_id"].isin(members["track_id"])]
-        parts.append(songs.assign(playlist_id="", playlist_name=""))
-    parts.append(result.with_features())
-    out = pd.concat([p[cols] for p in parts], ignore_index=True)
-    for c in ("key", "mode"):
-        out[c] = out[c].astype("int64")
-    return out
-
-
-def _parquet_bytes(frame: pd.DataFrame) -> bytes:
-    buf = io.BytesIO()
-    frame.to_parquet(buf, index=False)
-    return buf.getvalue()
 
 
 # -- session ------------------------------------------------------------------------------------------------
@@ -146,7 +103,7 @@ def add_to_catalog(result: SpotifyImport) -> str:
     src = sources.current_source()
     base = Path(src.name).stem if not src.is_default else ("TidyTuesday songs" if catalog is not None else "")
     name = f"{base} + {result.playlist_name}.parquet" if base else f"{result.playlist_name}.parquet"
-    data = _parquet_bytes(merged_table(catalog, result))
+    data = parquet_bytes(merged_table(catalog, result))
     previous = st.session_state.get(sources.SOURCE_KEY)
     sources.use_uploaded(name, data)
     try:
@@ -297,7 +254,3 @@ def send_button(track_ids, name: str, *, key: str, description: str = "") -> Non
         extra = f" ({len(sent.skipped)} songs without a Spotify id left out)" if sent.skipped else ""
         st.success(f"Created the private playlist [{md_escape(name)}]({sent.url}) with {sent.added} "
                    f"songs{extra}.")
-
-
-__all__ = ["render", "import_table", "skipped_table", "merged_table", "add_to_catalog", "use_as_reorder_input",
-           "send_button", "CLIENT_KEY", "USER_CLIENT_KEY", "IMPORT_KEY", "REORDER_IDS_KEY"]

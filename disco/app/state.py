@@ -32,7 +32,7 @@ class SessionSettings:
 
     def __post_init__(self):
         if not isinstance(self.engine, EngineSettings):
-            raise ValueError(f"engine must be EngineSettings, got {type(self.engine).__name__}")
+            raise TypeError(f"engine must be EngineSettings, got {type(self.engine).__name__}")
         if self.pool not in SOURCES:
             raise ValueError(f"pool must be one of {', '.join(SOURCES)}; got {self.pool!r}")
         for name in ("length", "pool_size"):
@@ -41,14 +41,14 @@ class SessionSettings:
                 raise ValueError(f"{name} must be at least 1, got {value}")
             object.__setattr__(self, name, value)
 
-    def replace(self, **changes) -> "SessionSettings":
+    def replace(self, **changes) -> SessionSettings:
         return dataclasses.replace(self, **changes)
 
-    def with_engine(self, **changes) -> "SessionSettings":
+    def with_engine(self, **changes) -> SessionSettings:
         """A copy whose engine settings have ``changes`` applied (validated by EngineSettings)."""
         return self.replace(engine=self.engine.replace(**changes))
 
-    def with_preset(self, name: str) -> "SessionSettings":
+    def with_preset(self, name: str) -> SessionSettings:
         """A copy on the preset ``name`` (every engine setting replaced; length and pool kept)."""
         return self.replace(engine=EngineSettings.from_preset(name))
 

@@ -1,4 +1,4 @@
-"""Energy arcs: target curves over a playlist's positions (issue 8).
+"""Energy arcs: target curves over a playlist's positions.
 
 A curve gives, for each position ``i`` of an ``L``-song playlist (seeds included, ``x = i / (L - 1)`` in
 0..1), a target in RAW feature units (Spotify energy / valence, 0..1). The engine adds to each candidate's

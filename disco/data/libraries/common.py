@@ -246,8 +246,9 @@ def existing_path(path: str) -> str | None:
     return None
 
 
-def xml_events(path: Path, root_tag: str) -> Iterator[tuple[str, ET.Element]]:
-    """``("start" | "end", element)`` of an XML file whose root must be ``root_tag``, parsed incrementally.
+def xml_events(path: Path, root_tag: str | None) -> Iterator[tuple[str, ET.Element]]:
+    """``("start" | "end", element)`` of an XML file whose root must be ``root_tag`` (None: any), parsed
+    incrementally.
 
     Refuses files over :data:`MAX_XML_BYTES` and files declaring entities (DJ software writes neither);
     ElementTree never fetches external entities or DTDs, and the bundled expat (>= 2.4) limits entity
@@ -269,7 +270,7 @@ def xml_events(path: Path, root_tag: str) -> Iterator[tuple[str, ET.Element]]:
         first = True
         try:
             for event, elem in events:
-                if first and elem.tag != root_tag:
+                if first and root_tag is not None and elem.tag != root_tag:
                     raise CatalogError(f"{path}: the XML root element is <{elem.tag}>, expected <{root_tag}>")
                 first = False
                 yield event, elem

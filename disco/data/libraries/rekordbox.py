@@ -13,6 +13,7 @@ drive letter (``file://localhost/C:/Music/a.mp3`` <-> ``C:/Music/a.mp3``); ``fil
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import quote, unquote
 
@@ -54,9 +55,13 @@ def read_rekordbox(path, check_files: bool = True) -> LibraryTable:
     lib = LibraryBuilder(path, "rekordbox", check_files)
     stack: list[str] = []  # tags of the open elements, root first
     n_tracks = n_nodes = 0
+    node_numbers: dict[ET.Element, int] = {}
     for event, elem in xml_events(path, ROOT_TAG):
         if event == "start":
             stack.append(elem.tag)
+            if elem.tag == "NODE":
+                n_nodes += 1
+                node_numbers[elem] = n_nodes  # document order, for problem lines
             continue
         stack.pop()
         parent = stack[-1] if stack else ""
@@ -65,13 +70,13 @@ def read_rekordbox(path, check_files: bool = True) -> LibraryTable:
             _read_track(lib, elem, n_tracks)
             elem.clear()  # keep memory flat on large collections
         elif elem.tag == "NODE" and "PLAYLISTS" in stack:
-            n_nodes += 1
+            n_node = node_numbers.pop(elem)
             node_type = elem.get("Type")
             if node_type == "1":
-                _read_playlist(lib, elem, n_nodes)
+                _read_playlist(lib, elem, n_node)
                 elem.clear()
             elif node_type != "0":
-                lib.problem(f"playlist NODE {n_nodes} (Name={elem.get('Name')!r})",
+                lib.problem(f"playlist NODE {n_node} (Name={elem.get('Name')!r})",
                             f"Type {node_type!r} is neither 0 (folder) nor 1 (playlist); left out")
     return lib.finish()
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path, PureWindowsPath
 
 from disco.data.libraries.common import LibraryBuilder, LibraryTable, existing_path, is_windows_path, xml_events
@@ -75,9 +76,13 @@ def read_traktor(path, check_files: bool = True) -> LibraryTable:
     lib = LibraryBuilder(path, "traktor", check_files)
     stack: list[str] = []
     n_entries = n_nodes = 0
+    node_numbers: dict[ET.Element, int] = {}
     for event, elem in xml_events(path, ROOT_TAG):
         if event == "start":
             stack.append(elem.tag)
+            if elem.tag == "NODE":
+                n_nodes += 1
+                node_numbers[elem] = n_nodes  # document order, for problem lines
             continue
         stack.pop()
         parent = stack[-1] if stack else ""
@@ -86,16 +91,16 @@ def read_traktor(path, check_files: bool = True) -> LibraryTable:
             _read_entry(lib, elem, n_entries)
             elem.clear()
         elif elem.tag == "NODE" and "PLAYLISTS" in stack:
-            n_nodes += 1
+            n_node = node_numbers.pop(elem)
             node_type = (elem.get("TYPE") or "").upper()
             name = elem.get("NAME") or ""
             if node_type == "PLAYLIST":
                 _read_playlist(lib, elem, name)
                 elem.clear()
             elif node_type == "SMARTLIST":
-                lib.problem(f"playlist NODE {n_nodes} (NAME={name!r})", "a smart list has no stored order; left out")
+                lib.problem(f"playlist NODE {n_node} (NAME={name!r})", "a smart list has no stored order; left out")
             elif node_type != "FOLDER":
-                lib.problem(f"playlist NODE {n_nodes} (NAME={name!r})",
+                lib.problem(f"playlist NODE {n_node} (NAME={name!r})",
                             f"TYPE {elem.get('TYPE')!r} is neither FOLDER nor PLAYLIST; left out")
     return lib.finish()
 
