@@ -39,18 +39,22 @@ class _ProgressBar:
     """What pooch calls as a progress bar: a tqdm bar in the terminal and/or a callback (the dashboard)."""
 
     def __init__(self, name: str, terminal: bool, on_progress: Progress | None):
-        from tqdm import tqdm
-
+        self.name, self.terminal = name, terminal
         self.total = None
         self.done = 0
         self.reported = 0  # pooch resets and refills the bar at the end: report only growth
         self.on_progress = on_progress
-        self.bar = tqdm(unit="B", unit_scale=True, unit_divisor=1024, desc=name, disable=not terminal, leave=False)
+        self.bar = None  # drawn once bytes arrive: a failed connection leaves no empty bar behind
 
     def update(self, n: int) -> None:
         total = self.total or None
         self.done = self.done + int(n) if total is None else min(self.done + int(n), total)
         if self.done > self.reported:
+            if self.bar is None:
+                from tqdm import tqdm
+
+                self.bar = tqdm(unit="B", unit_scale=True, unit_divisor=1024, desc=self.name,
+                                disable=not self.terminal, leave=False)
             self.bar.total = total
             self.bar.update(self.done - self.reported)
             self.reported = self.done
@@ -61,7 +65,8 @@ class _ProgressBar:
         self.done = 0
 
     def close(self) -> None:
-        self.bar.close()
+        if self.bar is not None:
+            self.bar.close()
 
 
 def _staging(folder: Path) -> Path:
@@ -168,5 +173,5 @@ def fetch_catalog(dest: str | Path | None = None, *, force: bool = False, timeou
         except DownloadError as exc:
             failures.append(str(exc))
     unique = list(dict.fromkeys(failures))
-    raise DownloadError(f"could not download the song catalog: {'; '.join(unique)}. Get spotify_songs.csv "
+    raise DownloadError(f"could not download the song catalog ({'; '.join(unique)}); get spotify_songs.csv "
                         "another way and use `disco data fetch --source FILE`, or upload your own song file")
