@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
+
+# Each pytest-xdist worker compiles librosa's numba kernels into its own cache: two processes writing the
+# same cache files at once can leave one that crashes the next process loading it.
+if "PYTEST_XDIST_WORKER" in os.environ:
+    os.environ["NUMBA_CACHE_DIR"] = str(
+        Path(tempfile.gettempdir()) / f"disco-numba-{os.environ['PYTEST_XDIST_WORKER']}")
 
 import pytest
 

@@ -1,5 +1,5 @@
-"""The dashboard in headless Chromium: search and pick a seed, move a slider, see the table and the 3D plot;
-switch pages and come back to the same settings and playlist.
+"""The dashboard in headless Chromium: search and pick a seed, move a slider, see the table and the 3D plot
+(drawn in the figure panel's frame); switch pages and come back to the same settings and playlist.
 
 Needs /usr/bin/chromium (Debian packages chromium + chromium-driver, installed by .ci/run), the real
 catalog and the trained models; skipped otherwise.
@@ -24,7 +24,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 SEARCH_LABEL = "Search a seed song (artist or title)"
 TABLE = '[data-testid="stDataFrame"]'
-PLOT = '.js-plotly-plot .main-svg'
+PANEL = 'iframe[title*="figure_panel"]'
+PLOTTED = """() => [...document.querySelectorAll('iframe')].some(f => {
+    try { return !!f.contentDocument.querySelector('.js-plotly-plot .main-svg'); } catch (e) { return false; } })"""
 WEIGHT_LABELS = ("flow (feature distance)", "spicy (scale of the prediction)", "sweetness (key consonance)",
                  "smoothness (tempo)")
 
@@ -98,18 +100,21 @@ def wait_rows(page, n: int, timeout: float = 30.0) -> None:
 def wait_ready(page, timeout_ms: int = 60_000) -> None:
     """Wait for the table and the 3D plot, and for Streamlit to finish running the script."""
     page.wait_for_selector(TABLE, timeout=timeout_ms)
-    page.wait_for_selector(PLOT, timeout=timeout_ms)
+    page.wait_for_function(PLOTTED, timeout=timeout_ms)
     page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=timeout_ms)
 
 
 def trajectory_points(page) -> int:
-    """Points of the 3D plot's "playlist" trace, read from the rendered Plotly graph div."""
+    """Points of the 3D plot's "playlist" trace, read from the rendered Plotly graph in the panel's frame."""
     return page.evaluate("""() => {
-        const divs = [...document.querySelectorAll('.js-plotly-plot')];
-        for (const d of divs) {
-            // _fullData holds the decoded arrays (data may still hold base64 typed-array specs)
-            const t = (d._fullData || []).find(t => t.name === 'playlist');
-            if (t) return t.x.length;
+        for (const f of document.querySelectorAll('iframe')) {
+            let divs = [];
+            try { divs = [...f.contentDocument.querySelectorAll('.js-plotly-plot')]; } catch (e) { continue; }
+            for (const d of divs) {
+                // _fullData holds the decoded arrays (data may still hold base64 typed-array specs)
+                const t = (d._fullData || []).find(t => t.name === 'playlist');
+                if (t) return t.x.length;
+            }
         }
         return -1;
     }""")
@@ -128,16 +133,20 @@ def open_page(page, title: str) -> None:
     page.locator('[data-testid="stSidebarNavLink"]').filter(has_text=title).click()
 
 
-def table_titles(page) -> list[str]:
-    """The playlist table's title column, from the grid's accessible cells (filled once the grid has drawn;
-    all rows fit the table's height)."""
+def table_column(page, name: str) -> list[str]:
+    """A column of the playlist table as shown, from the grid's accessible cells (filled once the grid has
+    drawn; all rows fit the table's height)."""
     grid = page.locator(f'{TABLE} [role="grid"]').first
-    header = grid.locator('[role="columnheader"]').filter(has_text="title").first
+    header = grid.locator('[role="columnheader"]').filter(has_text=name).first
     header.wait_for(state="attached", timeout=30_000)  # the accessible copy of the grid is never visible
-    column = grid.locator('[role="columnheader"]').all_inner_texts().index("title") + 1
+    column = grid.locator('[role="columnheader"]').all_inner_texts().index(name) + 1
     cells = grid.locator(f'[role="gridcell"][aria-colindex="{column}"]')
-    wait_count(cells.count, table_rows(page), "table's title cells")
+    wait_count(cells.count, table_rows(page), f"table's {name} cells")
     return cells.all_inner_texts()
+
+
+def table_titles(page) -> list[str]:
+    return table_column(page, "title")
 
 
 def settled_titles(page, quiet: float = 1.5, timeout: float = 60.0) -> list[str]:
@@ -193,10 +202,19 @@ def test_pick_a_seed_move_a_slider_and_see_the_playlist(tmp_path):
             wait_ready(page, 90_000)
             length = int(slider_thumb(page, "playlist length").get_attribute("value"))
             assert table_rows(page) == length
-            assert trajectory_points(page) == length
+            wait_count(lambda: trajectory_points(page), length, "3D plot's songs")
+            # the seed's row has no move: empty cells, never "None"
+            for column in ("distance", "key term (-1..1)"):
+                cells = table_column(page, column)
+                assert cells[0].strip() == "" and "None" not in cells, (column, cells)
+            # the other views are tabs of the same panel, drawn in the browser without a rerun
+            panel = page.frame_locator(PANEL)
+            panel.get_by_role("tab", name="Keys").click()
+            panel.locator('[role="tabpanel"][aria-label="Keys"] .main-svg').first.wait_for(timeout=30_000)
+            panel.get_by_role("tab", name="Flow in 3D").click()
 
             page.get_by_label(SEARCH_LABEL, exact=True).fill("bohemian rhapsody")
-            select = page.locator('[data-testid="stSelectbox"]').filter(has_text="matches")
+            select = page.locator('[data-testid="stSelectbox"]').filter(has_text="for “bohemian rhapsody”")
             select.wait_for(timeout=30_000)
             select.click()
             page.locator('[role="option"]').filter(has_text="Queen - Bohemian Rhapsody").first.click()
@@ -206,9 +224,9 @@ def test_pick_a_seed_move_a_slider_and_see_the_playlist(tmp_path):
             set_slider(page, "playlist length", -5)
             wait_rows(page, length - 5)
             wait_ready(page)
-            assert trajectory_points(page) == length - 5
-            page.locator(PLOT).first.scroll_into_view_if_needed()
-            assert page.locator('.js-plotly-plot canvas, .js-plotly-plot .gl-container').count() >= 1
+            wait_count(lambda: trajectory_points(page), length - 5, "3D plot's songs")
+            page.locator(PANEL).scroll_into_view_if_needed()
+            assert panel.locator('.js-plotly-plot canvas, .js-plotly-plot .gl-container').count() >= 1
             page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
             assert (tmp_path / "dashboard.png").stat().st_size > 10_000
             print(f"screenshot: {tmp_path / 'dashboard.png'}")

@@ -77,8 +77,8 @@ def test_build_and_reorder_through_the_facade(disco, tmp_path):
     path.write_text("# my list\n" + "\n".join(f"spotify:track:{t}" for t in ids) + "\nspotify:track:0000000000000000000000\n")
     tracks = disco.read_track_list(path)
     assert tracks.indices.tolist() == [5, 6, 7, 8]
-    assert tracks.unknown == ["0000000000000000000000"] and tracks.repeats == 1
-    assert "1 ids not in the catalog" in tracks.summary()
+    assert tracks.unknown == ["0000000000000000000000"] and tracks.repeats == [6]  # line 6 repeats line 3
+    assert "not in the catalog, left out: 1 id (0000000000000000000000)" in tracks.summary()
     out = disco.reorder(tracks, EngineSettings(sweetness=2))
     assert sorted(out.indices.tolist()) == [5, 6, 7, 8] and out.indices[0] == 5
     assert out.settings.sweetness == 2 and out.info["source"] == str(path)
@@ -88,12 +88,12 @@ def test_build_and_reorder_through_the_facade(disco, tmp_path):
     tracks = disco.read_track_list(typo)
     assert tracks.indices.tolist() == [5, 6, 7, 8]
     assert tracks.invalid == ["line 4: 'not-an-id'"]
-    assert "1 lines are not Spotify track ids, ignored: line 4: 'not-an-id'" in tracks.summary()
+    assert "not a Spotify track id, left out: 1 line (line 4: 'not-an-id')" in tracks.summary()
     bad = tmp_path / "bad.txt"
     bad.write_text("spotify:track:0000000000000000000000\n")
     with pytest.raises(CatalogError, match="none of its 1 track ids"):
         disco.read_track_list(bad)
-    with pytest.raises(CatalogError, match="no such file"):
+    with pytest.raises(CatalogError, match="song file not found: .*absent.txt"):
         disco.read_track_list(tmp_path / "absent.txt")
 
 
@@ -134,7 +134,7 @@ def test_cli_validates_arguments(capsys):
     with pytest.raises(SystemExit):
         main(["build", "--seed", "x", "--flow", "nan"])
     assert "finite" in capsys.readouterr().err
-    for width in ("0", "65"):
+    for width in ("0", "129"):
         with pytest.raises(SystemExit):
             main(["build", "--seed", "x", "--beam-width", width])
         assert "argument --beam-width" in capsys.readouterr().err
@@ -171,7 +171,7 @@ def test_cli_dj_flags_round_trip_into_json_settings(fake_service, tmp_path, caps
     doc = json.loads(out.read_text())
     st, s = settings_of(out)
     assert (s.key_score, s.tempo_score, s.arc_weight) == ("camelot", "dj", 3.0)
-    assert (s.camelot_only, s.max_bpm_change, s.no_repeat_artist) == (True, 6.0, True)
+    assert (s.camelot_only, s.max_bpm_change, s.artist_gap) == (True, 6.0, 1)
     assert s.arc.name == "peak" and len(st["arc"]["energy"]) == 4
     rows = doc["playlist"]
     assert len(rows) == 8 and rows[0]["arc_target"] is None and rows[4]["arc_target"] is not None
@@ -244,7 +244,7 @@ def test_cli_score_prints_the_total_of_the_order_given(fake_service, tmp_path, c
     assert "5 songs from" in captured.err
     expected = disco.score(disco.read_track_list(path), EngineSettings())
     assert expected.indices.tolist() == disco.catalog.index_of(ids).tolist()  # the order given, kept
-    assert f"total loss {expected.total_loss:.3f} over 4 transitions" in captured.out
+    assert f"total loss {expected.total_loss:.3f} over 4 moves" in captured.out
     out = tmp_path / "score.json"
     assert main(["score", str(path), "--preset", "reference", "--format", "json", "--out", str(out)]) == 0
     doc = json.loads(out.read_text())
@@ -254,7 +254,7 @@ def test_cli_score_prints_the_total_of_the_order_given(fake_service, tmp_path, c
     assert doc["playlist"][0]["loss"] is None and all(r["loss"] is not None for r in doc["playlist"][1:])
     assert not np.isclose(ref.total_loss, expected.total_loss)  # the preset reached the score
     assert main(["score", str(tmp_path / "absent.csv")]) == 2
-    assert "no such file" in capsys.readouterr().err
+    assert "song file not found" in capsys.readouterr().err
 
 
 def test_cli_score_of_a_reordered_id_list_is_what_reorder_reported(fake_service, tmp_path, capsys):
@@ -274,13 +274,70 @@ def test_cli_score_of_a_reordered_id_list_is_what_reorder_reported(fake_service,
     capsys.readouterr()
 
 
+def test_cli_reorder_reports_and_score_of_its_output_prints_the_same_lower_total(fake_service, tmp_path, capsys):
+    disco = fake_service
+    ids = tmp_path / "ids.txt"
+    ids.write_text("\n".join(disco.catalog.songs.track_id.iloc[[5, 16, 7, 28, 9, 11, 40, 3, 22, 31, 19, 2]]) + "\n")
+    given, reordered_json = tmp_path / "given.json", tmp_path / "re.json"
+    assert main(["score", str(ids), "--format", "json", "--out", str(given)]) == 0
+    given = json.loads(given.read_text())
+    capsys.readouterr()
+    assert main(["reorder", str(ids), "--format", "json", "--out", str(reordered_json)]) == 0
+    err = capsys.readouterr().err
+    reordered = json.loads(reordered_json.read_text())
+    info = reordered["info"]
+    # the summary on stderr: the total, the order given, where the result came from, the time budget
+    assert "reordered 12 songs in" in err and f"total loss {reordered['total_loss']:.3f}" in err
+    assert f"the order given: {given['total_loss']:.3f}" in err and f"from the {info['chosen']} start" in err
+    assert {"starts", "pairwise", "chosen", "cut_short", "time_budget", "seconds", "objective"} <= set(info)
+    assert info["given_total_loss"] == pytest.approx(given["total_loss"])
+    assert reordered["total_loss"] < given["total_loss"]
+    # score on the output (an id list of its order) prints the same total, lower than the order given
+    again = tmp_path / "again.txt"
+    again.write_text("\n".join(r["track_id"] for r in reordered["playlist"]) + "\n")
+    out = tmp_path / "score.json"
+    assert main(["score", str(again), "--format", "json", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    scored = json.loads(out.read_text())
+    assert scored["total_loss"] == pytest.approx(reordered["total_loss"])
+    assert scored["total_loss"] < given["total_loss"]
+    assert f"total loss {scored['total_loss']:.3f} over 11 moves" in err
+    # the JSON has every term of every move, and they make the total
+    s = EngineSettings()
+    moves = scored["playlist"][1:]
+    for r in moves:
+        assert {"distance", "key_score", "tempo_score", "loss", "arc_target", "arc_penalty", "relaxed"} <= set(r)
+        assert r["loss"] == pytest.approx(s.flow * r["distance"] - s.sweetness * r["key_score"]
+                                          - s.smoothness * r["tempo_score"])
+    assert scored["total_loss"] == pytest.approx(sum(r["loss"] for r in moves))
+    assert scored["info"]["objective"] == pytest.approx(scored["total_loss"])  # no rule broken: no penalty
+
+
+def test_cli_score_of_reorder_csv_output_is_what_reorder_reported(fake_service, tmp_path, capsys):
+    disco = fake_service
+    ids = tmp_path / "ids.txt"
+    ids.write_text("\n".join(disco.catalog.songs.track_id.iloc[[4, 15, 8, 27, 10, 12, 41, 30, 21]]) + "\n")
+    csv, out = tmp_path / "re.csv", tmp_path / "score.json"
+    assert main(["reorder", str(ids), "--format", "csv", "--out", str(csv), "--arc", "peak"]) == 0
+    assert main(["reorder", str(ids), "--format", "json", "--out", str(out), "--arc", "peak"]) == 0
+    reordered = json.loads(out.read_text())
+    assert main(["score", str(csv), "--format", "json", "--out", str(out), "--arc", "peak"]) == 0
+    scored = json.loads(out.read_text())
+    assert [r["track_id"] for r in scored["playlist"]] == [r["track_id"] for r in reordered["playlist"]]
+    assert scored["total_loss"] == pytest.approx(reordered["total_loss"])
+    assert [r["arc_penalty"] for r in scored["playlist"]] == pytest.approx(
+        [r["arc_penalty"] for r in reordered["playlist"]], nan_ok=True)
+    assert "arc_error" in reordered["info"] and len(reordered["info"]["energy_thirds"]) == 3
+    capsys.readouterr()
+
+
 def test_cli_score_with_the_trained_model_on_songs_outside_the_catalog(trained_model, tidy_csv, tmp_path, capsys):
     path, _ = made_up_song_file(tmp_path)
     renamed = path.read_text().replace("T0000", "U0000")  # other ids: these songs are not in the catalog
     path.write_text(renamed)
     assert main(["score", str(path), "--data", str(tidy_csv)]) == 0
     captured = capsys.readouterr()
-    assert "total loss" in captured.out and "over 4 transitions" in captured.out and "5 songs from" in captured.err
+    assert "total loss" in captured.out and "over 4 moves" in captured.out and "5 songs from" in captured.err
 
 
 @pytest.mark.real_data

@@ -32,7 +32,7 @@ def allowed_moves(settings, codes, tempi, artists, available=None, last=LAST, dt
 
 
 CAMELOT = EngineSettings(camelot_only=True)
-ALL = EngineSettings(camelot_only=True, max_bpm_change=6.0, no_repeat_artist=True)
+ALL = EngineSettings(camelot_only=True, max_bpm_change=6.0, artist_gap=1)
 
 
 def test_pool_without_compatible_key_relaxes_and_marks():
@@ -81,18 +81,20 @@ def test_bpm_rule_folds_double_and_half_time():
         assert mask == [True, True, False, False]
 
 
-def test_artist_rule_ignores_unknown_artists_and_needs_artists():
+def test_artist_rule_ignores_unknown_artists():
     cand = (["3B"] * 4, [126.0, 127.3, 246.0, 60.0], [-1, 1, 2, 3])
-    mask, _ = allowed_moves(EngineSettings(no_repeat_artist=True), *cand, last=("8A", 120.0, -1))
+    mask, _ = allowed_moves(EngineSettings(artist_gap=1), *cand, last=("8A", 120.0, -1))
     assert mask == [True] * 4  # an unknown artist is never a repeat
-    mask, _ = allowed_moves(EngineSettings(no_repeat_artist=True), *cand, last=("8A", 120.0, 1))
+    mask, _ = allowed_moves(EngineSettings(artist_gap=1), *cand, last=("8A", 120.0, 1))
     assert mask == [True, False, True, True]
-    with pytest.raises(ValueError, match="artist"):
-        Loss(EngineSettings(no_repeat_artist=True), songs(["8A", "3B"], [120, 120]), np.array([1]))
+    # songs without artists (SongArrays.artist None) are unknown artists: never a repeat
+    no_artists = Loss(EngineSettings(artist_gap=1), songs(["8A", "3B"], [120, 120]), np.array([1]))
+    assert no_artists.rule_masks(np.array([0]))["artist_gap"].all()
 
 
 def test_no_rules_allow_every_available_song():
-    mask, relaxed = allowed_moves(EngineSettings(), ["3B", "9A"], [10, 500], [7, 7], available=[True, False])
+    mask, relaxed = allowed_moves(EngineSettings(artist_gap=0), ["3B", "9A"], [10, 500], [7, 7],
+                                  available=[True, False])
     assert mask == [True, False] and relaxed == ()
 
 
@@ -107,7 +109,7 @@ def test_batched_masks_match_one_move_at_a_time():
     avail = rng.random((B, P)) < 0.3
     avail[0] = False
     seen = set()
-    for s in (CAMELOT, EngineSettings(camelot_only=True, max_bpm_change=2.0, no_repeat_artist=True),
+    for s in (CAMELOT, EngineSettings(camelot_only=True, max_bpm_change=2.0, artist_gap=1),
               EngineSettings(max_bpm_change=1.0)):
         masks = Loss(s, arrays, cand).rule_masks(last)
         mask, relaxed = rules.allowed(masks, avail)
@@ -124,6 +126,6 @@ def test_broken_names_the_rules_a_move_breaks():
     arrays = songs(["8A", "9A", "3B", "3B"], [120, 132, 121, 150], [7, 1, 7, 2])
     masks = Loss(ALL, arrays, np.arange(1, 4)).rule_masks(np.array([0]))
     assert rules.broken(masks, 0, 0) == ("max_bpm_change",)
-    assert rules.broken(masks, 0, 1) == ("camelot_only", "no_repeat_artist")
+    assert rules.broken(masks, 0, 1) == ("camelot_only", "artist_gap")
     assert rules.broken(masks, 0, 2) == ("camelot_only", "max_bpm_change")
     assert rules.broken({}, 0, 0) == ()

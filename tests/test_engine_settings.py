@@ -7,7 +7,8 @@ import math
 
 import pytest
 
-from disco.engine.settings import (CUSTOM, MAX_BEAM_WIDTH, PRESETS, RULES, SEARCHES, EngineSettings)
+from disco.engine.settings import (CUSTOM, DJ_ARTIST_GAP, MAX_BEAM_WIDTH, PRESETS, RULES, SEARCHES,
+                                   EngineSettings)
 from disco.theory.arcs import Arc
 from disco.theory.keys import KEY_SCORES
 from disco.theory.tempo import DJ_TEMPO_WIDTH_PCT, TEMPO_SCORES
@@ -17,10 +18,12 @@ def test_defaults_are_the_dj_preset():
     s = EngineSettings()
     assert s == EngineSettings.from_preset("dj") == EngineSettings.from_preset()
     assert s.preset == "dj"
-    # the DJ preset: graded Camelot key score, the DJ tempo kernel, beam search, no hard rule, no arc
+    # the DJ preset: graded Camelot key score, the DJ tempo kernel, beam search, no artist within a few songs,
+    # no arc
     assert (s.key_score, s.tempo_score, s.search) == ("camelot", "dj", "beam")
     assert s.tempo_width_pct == DJ_TEMPO_WIDTH_PCT
-    assert s.active_rules == () and s.arc is None and not s.uses_arc
+    assert s.active_rules == ("artist_gap",) and s.artist_gap == DJ_ARTIST_GAP >= 2
+    assert s.arc is None and not s.uses_arc
     assert 1 <= s.beam_width <= MAX_BEAM_WIDTH
     assert s != EngineSettings.from_preset("reference")
 
@@ -31,7 +34,7 @@ def test_reference_preset_is_the_spec():
     # spec section 3: flow 1, sweetness 1, smoothness 1, spicy 1.2; circle of fifths, cosine tempo, greedy
     assert (r.flow, r.sweetness, r.smoothness, r.spicy) == (1.0, 1.0, 1.0, 1.2)
     assert (r.key_score, r.tempo_score, r.search) == ("reference", "reference", "greedy")
-    assert r.active_rules == () and r.arc is None
+    assert r.active_rules == () and r.artist_gap == 0 and r.arc is None
     assert EngineSettings().spicy == 1.2 and EngineSettings().flow == 1.0
 
 
@@ -45,7 +48,7 @@ def test_preset_is_custom_after_a_change_and_back_after_undoing_it():
     # a preset's values reached by hand are that preset
     ref = EngineSettings.from_preset("reference")
     by_hand = EngineSettings(sweetness=1.0, smoothness=1.0, key_score="reference", tempo_score="reference",
-                             search="greedy")
+                             search="greedy", artist_gap=0)
     assert by_hand == ref and by_hand.preset == "reference"
     assert set(PRESETS) == {"dj", "reference"}
     with pytest.raises(ValueError, match="preset"):
@@ -57,7 +60,7 @@ def test_preset_is_custom_after_a_change_and_back_after_undoing_it():
                                                  interp="cubic", name="my_arc.json")])
 def test_to_dict_from_dict_round_trip_through_json(arc):
     s = EngineSettings(flow=1.3, sweetness=0.2, smoothness=0.0, spicy=1.5, key_score="reference", tempo_score="dj",
-                       tempo_width_pct=5.0, camelot_only=True, max_bpm_change=6.0, no_repeat_artist=True,
+                       tempo_width_pct=5.0, camelot_only=True, max_bpm_change=6.0, artist_gap=1,
                        arc=arc, arc_weight=2.5, fit_arc=False, search="greedy", beam_width=3)
     record = json.loads(json.dumps(s.to_dict()))
     assert record["preset"] == CUSTOM and record["max_bpm_change"] == 6.0 and record["key_score"] == "reference"
@@ -98,10 +101,12 @@ def test_numbers_are_normalised():
 
 
 def test_active_rules_in_relaxation_order():
-    s = EngineSettings(no_repeat_artist=True, camelot_only=True, max_bpm_change=0.0)
-    assert s.active_rules == RULES == ("camelot_only", "max_bpm_change", "no_repeat_artist")
-    assert EngineSettings(no_repeat_artist=True).active_rules == ("no_repeat_artist",)
-    assert EngineSettings(max_bpm_change=0.0).active_rules == ("max_bpm_change",)  # 0% is a rule, None is off
+    s = EngineSettings(artist_gap=1, camelot_only=True, max_bpm_change=0.0)
+    assert s.active_rules == RULES == ("camelot_only", "max_bpm_change", "artist_gap")
+    assert EngineSettings(artist_gap=1).active_rules == ("artist_gap",)
+    assert EngineSettings(artist_gap=0).active_rules == ()
+    # 0% is a rule, None is off
+    assert EngineSettings(max_bpm_change=0.0, artist_gap=0).active_rules == ("max_bpm_change",)
 
 
 def test_uses_arc_needs_an_arc_and_a_weight():

@@ -1,4 +1,4 @@
-"""A playlist as a table, JSON, CSV or M3U (disco.export.formats)."""
+"""A playlist as a table, JSON, CSV or M3U8 (disco.export.formats); exports are safe to open and load again."""
 
 import csv
 import io
@@ -10,7 +10,8 @@ import pytest
 from disco.data.catalog import load_catalog
 from disco.engine.search import build_playlist
 from disco.engine.settings import EngineSettings
-from disco.export.formats import FIELDS, FORMATS, playlist_frame, render, to_csv, to_json, to_m3u, to_table
+from disco.data import schema
+from disco.export.formats import FIELDS, playlist_frame, render, to_csv, to_json, to_m3u8, to_table
 from disco.theory.arcs import Arc
 from fakes import LinearRNN, arrays_from_songs
 
@@ -65,11 +66,12 @@ def test_csv_and_m3u(made):
     assert len(rows) == 7 and rows[0]["loss"] == "" and rows[3]["track_id"] == cat.songs.track_id.iloc[pl.indices[3]]
     assert list(rows[0]) == list(FIELDS) + ["is_seed"]
     assert float(rows[3]["loss"]) == pytest.approx(pl.loss[3], rel=1e-5)
-    m3u = to_m3u(cat, pl).splitlines()
-    assert m3u[0] == "#EXTM3U" and len(m3u) == 1 + 2 * 7
+    m3u = to_m3u8(cat, pl).splitlines()
+    assert m3u[0] == "#EXTM3U" and len(m3u) == 1 + 3 * 7  # no files: a comment, #EXTINF, the Spotify link
     first = cat.songs.iloc[pl.indices[0]]
-    assert m3u[1] == f"#EXTINF:{round(first.duration_ms / 1000)},{first.artist} - {first.track_name}"
-    assert m3u[2] == f"https://open.spotify.com/track/{first.track_id}"
+    assert m3u[1].startswith("# no local file") and "Spotify link" in m3u[1]
+    assert m3u[2] == f"#EXTINF:{round(first.duration_ms / 1000)},{first.artist} - {first.track_name}"
+    assert m3u[3] == f"https://open.spotify.com/track/{first.track_id}"
 
 
 def test_table_and_render(made):
@@ -78,7 +80,7 @@ def test_table_and_render(made):
     assert cat.songs.artist.iloc[pl.indices[5]] in table and "total loss" in table
     assert f"{pl.total_loss:.3f}" in table and "target" not in table  # no arc: no energy/target columns
     assert render(cat, pl, "table") == table
-    for fmt, fn in zip(FORMATS, (to_table, to_json, to_csv, to_m3u)):
+    for fmt, fn in (("table", to_table), ("json", to_json), ("csv", to_csv), ("m3u8", to_m3u8), ("m3u", to_m3u8)):
         assert render(cat, pl, fmt) == fn(cat, pl)
     assert render(cat, pl) == table
     with pytest.raises(ValueError, match="format"):
@@ -106,7 +108,7 @@ def test_playlist_json_carries_arc_and_relaxed(cat):
     assert [r["relaxed"] for r in rows] == [list(r) for r in pl.relaxed]
     assert doc["relaxed_moves"] == pl.relaxed_moves
     st = doc["settings"]
-    assert (st["camelot_only"], st["max_bpm_change"], st["no_repeat_artist"]) == (True, 0.0, False)
+    assert (st["camelot_only"], st["max_bpm_change"], st["artist_gap"]) == (True, 0.0, 0)
     assert st["arc"]["name"] == "peak" and st["preset"] == "custom"
     assert EngineSettings.from_dict(st) == pl.settings  # the fitted arc, as the playlist was scored
     frame = playlist_frame(cat, pl)
@@ -125,3 +127,60 @@ def test_valence_arc_adds_a_valence_target_column(cat):
     assert doc["playlist"][2]["arc_target_valence"] == pytest.approx(pl.arc_target[2, 1])
     header = to_csv(cat, pl).splitlines()[0].split(",")
     assert "arc_target_valence" in header and header.index("arc_target_valence") < header.index("is_seed")
+
+
+def test_csv_neutralises_formulas_and_loads_back_exactly(tmp_path, tidy_csv):
+    import pandas as pd
+
+    frame = pd.read_csv(tidy_csv)
+    titles = {0: "=HYPERLINK(\"http://evil\",\"x\")", 1: "+", 2: "@ ME", 3: "-M-", 4: "line\rbreak",
+              5: "tab\there"}
+    for i, title in titles.items():
+        frame.loc[i, "track_name"] = title
+    frame.loc[6, "track_artist"] = "=1+1"
+    frame.to_csv(tmp_path / "songs.csv", index=False)
+    cat = load_catalog(tmp_path / "songs.csv", cache=False)
+    order = list(range(7))
+    pl = build_playlist(order[:1], order[1:], 7, arrays=arrays_from_songs(cat.songs), predictor=LinearRNN())
+    text = to_csv(cat, pl)
+    cells = [row["track_name"] for row in csv.DictReader(io.StringIO(text, newline=""))]
+    assert all(not c.startswith(("=", "+", "-", "@", "\t", "\r")) for c in cells)  # a spreadsheet shows text
+    assert "'=HYPERLINK" in text and "'-M-" in text and "'=1+1" in text
+    assert len(list(csv.DictReader(io.StringIO(text, newline="")))) == 7  # the \r stays inside its row
+    # the export is a song file again: same songs, same titles, same features
+    (tmp_path / "out.csv").write_text(text, newline="")
+    again = load_catalog(tmp_path / "out.csv", cache=False)
+    assert again.report.rows_excluded == 0
+    expected = cat.songs.iloc[pl.indices].reset_index(drop=True)
+    got = again.songs.set_index("track_id").loc[expected["track_id"]].reset_index()
+    assert got["track_name"].tolist() == expected["track_name"].tolist()
+    assert got["artist"].tolist() == expected["artist"].tolist()
+    assert np.allclose(got[list(schema.FEATURES)].to_numpy(float), expected[list(schema.FEATURES)].to_numpy(float),
+                       rtol=1e-5)
+    # JSON keeps the titles exactly
+    assert [r["track_name"] for r in json.loads(to_json(cat, pl))["playlist"]] == expected["track_name"].tolist()
+
+
+def test_m3u8_and_table_keep_titles_on_one_line(cat):
+    songs = cat.songs.copy()
+    songs.loc[0, "track_name"] = "Evil\n#EXTINF:1,x\nfile:///etc/passwd"
+    songs.loc[1, "artist"] = "\x1b[2J\x1b[31mred"  # terminal escape codes
+    songs.loc[2, "duration_ms"] = np.inf
+    cat.songs = songs
+    pl = build_playlist([0], [1, 2, 3], 4, arrays=arrays_from_songs(songs), predictor=LinearRNN())
+    m3u = to_m3u8(cat, pl).splitlines()
+    assert not any(line.startswith("file:") for line in m3u)
+    assert sum(line.startswith("#EXTINF") for line in m3u) == 4
+    assert "#EXTINF:-1," in "\n".join(m3u)  # an infinite duration is an unknown one
+    table = to_table(cat, pl)
+    assert "\x1b" not in table and "file:///etc/pass" in table.splitlines()[2 + list(pl.indices).index(0)]
+
+
+def test_an_exported_csv_loads_as_the_same_songs_in_order(tmp_path, made):
+    cat, pl = made
+    (tmp_path / "playlist.csv").write_text(to_csv(cat, pl), newline="")
+    again = load_catalog(tmp_path / "playlist.csv", cache=False)
+    expected = cat.songs.iloc[pl.indices].reset_index(drop=True)
+    assert again.songs["track_id"].tolist() == expected["track_id"].tolist()
+    assert np.allclose(again.songs[list(schema.FEATURES)].to_numpy(float),
+                       expected[list(schema.FEATURES)].to_numpy(float), rtol=1e-5)

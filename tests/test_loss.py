@@ -163,14 +163,14 @@ def test_loss_errors_are_clear():
         Loss(EngineSettings(arc=Arc.named("peak")), bare, length=5)
     with pytest.raises(ValueError, match="valence"):
         Loss(EngineSettings(arc=VALENCE_ARC), dataclasses.replace(bare, energy=arrays.energy), length=5)
-    with pytest.raises(ValueError, match="artist"):
-        Loss(EngineSettings(no_repeat_artist=True), bare)
+    # without artists every song's artist is unknown: the artist gap never breaks
+    assert not Loss(EngineSettings(artist_gap=1), bare).violations(np.arange(50)).any()
     assert len(Loss(EngineSettings(camelot_only=True, max_bpm_change=6), bare)) == 50  # key and tempo suffice
 
 
 # --- hard rules and the whole-order tables -------------------------------------------------------------------
 
-ALL_RULES = {"camelot_only": True, "max_bpm_change": 6.0, "no_repeat_artist": True}
+ALL_RULES = {"camelot_only": True, "max_bpm_change": 6.0, "artist_gap": 1}
 
 
 def expected_masks(arrays, last, cand, max_pct):
@@ -180,7 +180,7 @@ def expected_masks(arrays, last, cand, max_pct):
         "camelot_only": keys.camelot_compatible(arrays.key[a], arrays.mode[a], arrays.key[c], arrays.mode[c]),
         "max_bpm_change": tempo.tempo_change_pct(arrays.tempo[a].astype(float), arrays.tempo[c].astype(float))
         <= max_pct,
-        "no_repeat_artist": (art[a] != art[c]) | (art[a] < 0),
+        "artist_gap": (art[a] != art[c]) | (art[a] < 0),
     }
 
 
@@ -190,15 +190,15 @@ def test_rule_masks_and_violations_follow_the_theory(dtype):
     rng = np.random.default_rng(2)
     cand, last = rng.choice(300, 120, replace=False), rng.choice(300, 10)
     want = expected_masks(arrays, last, cand, 6.0)
-    for on in (("camelot_only",), ("max_bpm_change",), ("no_repeat_artist",), tuple(ALL_RULES)):
-        s = EngineSettings(**{k: v for k, v in ALL_RULES.items() if k in on})
+    for on in (("camelot_only",), ("max_bpm_change",), ("artist_gap",), tuple(ALL_RULES)):
+        s = EngineSettings(**{"artist_gap": 0, **{k: v for k, v in ALL_RULES.items() if k in on}})
         loss = Loss(s, arrays, cand, dtype=dtype)
         masks = loss.rule_masks(last)
         assert tuple(masks) == on
         for name in on:
             assert np.array_equal(masks[name], want[name]), name
         assert np.array_equal(loss.violations(last), sum((~want[n]).astype(int) for n in on))
-    loss = Loss(EngineSettings(), arrays, cand, dtype=dtype)
+    loss = Loss(EngineSettings(artist_gap=0), arrays, cand, dtype=dtype)
     assert loss.rule_masks(last) == {} and not loss.violations(last).any()
 
 
@@ -238,7 +238,7 @@ def test_order_totals_is_score_order_plus_the_rule_penalty(preset):
             assert pl.total_loss == pytest.approx(np.nansum(pl.loss))
             broken_any += pl.broken_rules
     assert broken_any > 0
-    without = EngineSettings.from_preset(preset)
+    without = EngineSettings.from_preset(preset).without_rules()
     assert np.allclose(order_totals(orders, without, arrays=arrays, predictor=RNN),
                        [score_order(o, without, arrays=arrays, predictor=RNN).total_loss for o in orders])
 

@@ -44,7 +44,8 @@ def test_normalize():
 ])
 def test_finds_song_first(cat, query, artist, title):
     hits = cat.search(query, limit=5)
-    assert list(hits.columns) == ["index", "track_id", "artist", "track_name", "genre", "label", "score"]
+    assert list(hits.columns) == ["index", "track_id", "artist", "track_name", "album", "year", "genre", "label",
+                                  "description", "score", "confident"]
     top = hits.iloc[0]
     assert (top["artist"], top["track_name"]) == (artist, title)
     assert top["label"] == f"{artist} - {title}" == cat.label(top["index"])
@@ -78,6 +79,7 @@ def test_big_catalog_fallback_free_path():
 
 
 @pytest.mark.real_data
+@pytest.mark.slow
 def test_real_catalog_search(real_csv):
     cat = load_catalog(real_csv)
     for query, artist, title_start in [("ed sheeran i dont care", "Ed Sheeran", "I Don't Care"),

@@ -137,6 +137,7 @@ def test_credentials_from_the_streamlit_secrets(tmp_path, monkeypatch):
 
 
 # -- with (fake) credentials -----------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_import_shows_tracks_marks_missing_and_lists_skipped(tmp_path, monkeypatch):
     songs = _made_up_data(tmp_path)
     fake = FakeSpotify()
@@ -159,6 +160,7 @@ def test_import_shows_tracks_marks_missing_and_lists_skipped(tmp_path, monkeypat
     assert SECRET not in _texts(at)
 
 
+@pytest.mark.slow
 def test_spotify_error_is_shown_as_a_message(tmp_path, monkeypatch):
     fake = FakeSpotify()
     fake.add("GET", rf"/v1/playlists/{PID}", (404, {"error": {"status": 404, "message": "Not found"}}, {}))
@@ -171,6 +173,7 @@ def test_spotify_error_is_shown_as_a_message(tmp_path, monkeypatch):
 
 
 @pytest.mark.skipif(not _has_model(), reason="no trained model in models/ (run `python -m disco train`)")
+@pytest.mark.slow
 def test_add_to_catalog_and_use_as_reorder_input(tmp_path, monkeypatch):
     songs = _made_up_data(tmp_path)
     fake = FakeSpotify()
@@ -211,6 +214,7 @@ def _send_script():
     spotify_panel.send_button([f"S{i:021d}" for i in range(3)], "DISCO flow", key="build")
 
 
+@pytest.mark.slow
 def test_send_button_appears_once_connected_and_creates_the_playlist():
     from streamlit.testing.v1 import AppTest
 

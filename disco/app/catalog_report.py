@@ -9,10 +9,11 @@ import pandas as pd
 import streamlit as st
 
 from disco import config
+from disco.app.loaders import USER_DATA_TTL
 from disco.app.sources import current_source
 
 
-@st.cache_data(max_entries=8)
+@st.cache_data(max_entries=2, ttl=USER_DATA_TTL, scope="session")  # rows of the user's file
 def example_rows(source_key: str, _read: Callable[[], object], rows: tuple[int, ...]) -> pd.DataFrame:
     """Raw rows ``rows`` (1-based data rows, as in the load report) of a CSV song file; empty when the file
     cannot be read as CSV (a Parquet upload, say)."""

@@ -65,7 +65,7 @@ def widget_values(record: SessionSettings) -> dict:
     out = {PRESET_KEY: e.preset}
     out.update({key: _clamp(getattr(e, spec[0]), spec[2], spec[3]) for key, spec in WEIGHT_SLIDERS.items()})
     out.update(key_score=e.key_score, tempo_score=e.tempo_score, rule_camelot=e.camelot_only,
-               rule_bpm_on=e.max_bpm_change is not None, rule_artist=e.no_repeat_artist, arc=arc_choice(e.arc),
+               rule_bpm_on=e.max_bpm_change is not None, rule_artist=e.artist_gap, arc=arc_choice(e.arc),
                arc_weight=_clamp(e.arc_weight, *ARC_WEIGHT_RANGE[:2]), search=e.search,
                beam_width=_clamp(e.beam_width, 2, MAX_BEAM_WIDTH), length=_clamp(record.length, *LENGTH_RANGE),
                pool=record.pool, pool_size=_clamp(record.pool_size, *POOL_SIZE_RANGE[:2]))
@@ -189,8 +189,9 @@ def settings_panel(*, with_request: bool = True) -> SessionSettings:
         st.slider("max BPM change (%)", *BPM_RANGE[:2], step=BPM_RANGE[2], key="rule_bpm",
                   disabled=e.max_bpm_change is None, on_change=_set_bpm_rule,
                   help=f"{TEMPO_TOLERANCE_PCT:g}% is what DJs can beat-match without it being heard.")
-        st.checkbox("No artist twice in a row", key="rule_artist", on_change=_set_field,
-                    args=("no_repeat_artist", "rule_artist"), help="Never the same artist on two consecutive songs.")
+        st.number_input("no same artist within N songs (0 = off)", 0, 10, step=1, key="rule_artist",
+                        on_change=_set_field, args=("artist_gap", "rule_artist"),
+                        help="A song's artist is not among the N songs before it.")
     with side.expander("Energy arc", expanded=False):
         st.selectbox("energy arc", list(ARC_LABELS), key="arc", format_func=ARC_LABELS.get, on_change=_set_arc,
                      help="A target energy curve over the playlist's positions; named shapes are stretched to the "

@@ -1,4 +1,5 @@
-"""The dashboard's error boundary: a problem the user can act on is shown as ``st.error``, never a traceback."""
+"""The dashboard's error boundary: a problem the user can act on is shown as ``st.error``, never a traceback.
+Messages may quote a user's file name or column headers: they are rendered literally (:func:`md_safe`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Iterator
 
 import streamlit as st
 
+from disco.app.text import md_safe
 from disco.errors import DiscoError
 
 log = logging.getLogger("disco.app")
@@ -21,10 +23,10 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except DiscoError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(md_safe(str(exc)), icon=":material/error:")
     except Exception as exc:  # a bug: the console gets the traceback, the page a short note
         log.exception("unexpected error in the dashboard")
         detail = str(exc)
         detail = detail if len(detail) <= MAX_DETAIL else detail[:MAX_DETAIL - 1] + "…"
-        st.error(f"Something went wrong ({type(exc).__name__}: {detail}). The server console has the details; "
-                 "please report it with the settings you used.", icon=":material/bug_report:")
+        st.error(f"Something went wrong ({type(exc).__name__}: {md_safe(detail)}). The server console has the "
+                 "details; please report it with the settings you used.", icon=":material/bug_report:")

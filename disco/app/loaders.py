@@ -1,34 +1,35 @@
 """Cached loading and computing for the dashboard.
 
-``st.cache_resource`` holds what is loaded once per process: the flow model, and a :class:`Disco` per data
-source (the default catalog keyed by its path and modification time, an uploaded file by its sha256, few of
-them). ``st.cache_data`` holds results keyed by the Disco, ``settings.key()`` and the request, so moving a slider
-back returns the earlier playlist at once. Arguments with a leading underscore are not hashed: their key is
-passed beside them.
+``st.cache_resource`` holds what is loaded once per process: the flow model and the default catalog.
+``st.cache_data`` holds results keyed by the Disco, ``settings.key()`` and the request, so moving a slider back
+returns the earlier playlist at once. Every cache is bounded in entries; those holding a user's songs (an
+uploaded catalog, a track list, a reorder) are also bounded in age and belong to the session: Streamlit drops
+them when the session ends. Arguments with a leading underscore are not hashed: their key is passed beside them.
 """
 
 from __future__ import annotations
 
 import hashlib
-import tempfile
-from dataclasses import dataclass
-from pathlib import Path
+import threading
+from dataclasses import dataclass, replace
 
 import numpy as np
 import streamlit as st
 
 from disco import config
+from disco.app import uploads
 from disco.engine.playlist import Playlist
 from disco.engine.service import Disco, TrackList
 from disco.engine.settings import EngineSettings
-from disco.errors import CatalogError, DiscoError
+from disco.errors import CatalogError
 
-MAX_UPLOADS = 4  # uploaded catalogs kept loaded per process
+USER_DATA_TTL = 3600.0  # seconds a user's songs stay cached (and never past the session)
 BACKGROUND_POINTS = 1500  # catalog sample drawn faintly behind the 3D trajectory
+USER_DATA = {"max_entries": 2, "ttl": USER_DATA_TTL, "scope": "session"}
 
 
 # -- the model and the catalogs ------------------------------------------------------------------------------
-@st.cache_resource(show_spinner="Loading the flow model...")
+@st.cache_resource(show_spinner="Loading the flow model...", max_entries=2)
 def _flow_model(models_dir: str):
     from disco.model.bundle import FlowModel
 
@@ -40,19 +41,30 @@ def flow_model():
     return _flow_model(str(config.models_dir()))
 
 
-@st.cache_resource(show_spinner="Loading the catalog and the flow model...")
+def _warm_search(catalog) -> None:
+    """Build the catalog's search index in the background: the first keystroke then finds it ready."""
+    threading.Thread(target=catalog.search, args=("a",), name="disco-search-index", daemon=True).start()
+
+
+@st.cache_resource(show_spinner="Loading the catalog and the flow model...", max_entries=2)
 def _default_disco(path: str, mtime: float, models_dir: str) -> Disco:
+    from pathlib import Path
+
     from disco.data.catalog import load_catalog
 
-    return Disco.from_model(load_catalog(path), _flow_model(models_dir))
+    # named by its file name: messages and the Data page never show where the server keeps its data
+    disco = Disco.from_model(load_catalog(path, name=Path(path).name), _flow_model(models_dir))
+    _warm_search(disco.catalog)
+    return disco
 
 
-@st.cache_resource(show_spinner="Loading your song file...", max_entries=MAX_UPLOADS)
+@st.cache_resource(show_spinner="Loading your song file...", **USER_DATA)
 def _uploaded_disco(sha256: str, name: str, _data: bytes, models_dir: str) -> Disco:
     from disco.data.catalog import load_catalog
 
     model = _flow_model(models_dir)
-    catalog = load_catalog(_data, name=name)
+    uploads.check_header(name, _data)
+    catalog = load_catalog(_data, name=name, cache=False)  # a user's file is never copied to the disk cache
     if len(catalog) == 0:
         raise CatalogError(f"{name} holds no usable song: {catalog.report.summary()}")
     return Disco.from_model(catalog, model)
@@ -62,7 +74,7 @@ def default_disco() -> Disco:
     """The default catalog (``$DISCO_DATA_DIR``) with the flow model. Raises CatalogError/ModelError."""
     path = config.default_dataset_path()
     if not path.is_file():
-        raise CatalogError(f"no song catalog at {path}")
+        raise CatalogError(f"no song catalog yet: {path.name} is not in the data folder")
     return _default_disco(str(path), path.stat().st_mtime, str(config.models_dir()))
 
 
@@ -78,7 +90,7 @@ def disco_key(disco: Disco) -> str:
 
 
 # -- playlists -------------------------------------------------------------------------------------------------
-@st.cache_data(show_spinner="Building the playlist...", max_entries=256)
+@st.cache_data(show_spinner="Building the playlist...", max_entries=128, ttl=USER_DATA_TTL)
 def _build(_disco: Disco, disco_id: str, settings_id: str, seeds: tuple[int, ...], length: int, pool: str,
            pool_size: int, _settings: EngineSettings) -> Playlist:
     return _disco.build(list(seeds), _settings, length=length, pool=pool, pool_size=pool_size)
@@ -99,7 +111,7 @@ class Reordered:
     after: Playlist
 
 
-@st.cache_data(show_spinner="Finding the best order...", max_entries=64)
+@st.cache_data(show_spinner="Finding the best order...", max_entries=16, ttl=USER_DATA_TTL, scope="session")
 def _reorder(_disco: Disco, _tracks: TrackList, disco_id: str, tracks_id: str, settings_id: str,
              keep_first: bool, _settings: EngineSettings) -> Reordered:
     after = _disco.reorder(_tracks, _settings, keep_first=keep_first)
@@ -115,28 +127,22 @@ def reorder_tracks(disco: Disco, tracks: TrackList, tracks_key: str, settings: E
 
 
 # -- track lists -----------------------------------------------------------------------------------------------
-@st.cache_resource(show_spinner="Reading your songs...", max_entries=8)
-def _track_list(_disco: Disco, disco_id: str, sha256: str, name: str, _data: bytes) -> TrackList:
-    folder = Path(tempfile.mkdtemp(prefix="disco-upload-"))
-    path = folder / (Path(name).name or "songs")
-    path.write_bytes(_data)
-    try:
-        return _disco.read_track_list(path)
-    except DiscoError as exc:  # name the user's file, not our temporary copy
-        raise type(exc)(str(exc).replace(str(path), name)) from None
-    finally:
-        path.unlink(missing_ok=True)
-        folder.rmdir()
+@st.cache_resource(show_spinner="Reading your songs...", **USER_DATA)
+def _track_list(_disco: Disco, disco_id: str, content_id: str, name: str, _data: bytes) -> TrackList:
+    uploads.check_header(name, _data)
+    tracks = _disco.read_track_list(_data, name=name)
+    return replace(tracks, source=name)  # messages name the user's file
 
 
-def track_list(disco: Disco, name: str, data: bytes) -> tuple[TrackList, str]:
-    """The songs of an uploaded file or pasted ids (:meth:`Disco.read_track_list`) and their content key."""
-    sha256 = hashlib.sha256(data).hexdigest()
-    return _track_list(disco, disco_key(disco), sha256, name, data), sha256
+def track_list(disco: Disco, name: str, data: bytes, content_id: str | None = None) -> tuple[TrackList, str]:
+    """The songs of an uploaded file or pasted ids (:meth:`Disco.read_track_list`) and their content key
+    (``content_id`` when given, e.g. the upload's id: no need to hash a large file on each run)."""
+    content_id = content_id or hashlib.sha256(data).hexdigest()
+    return _track_list(disco, disco_key(disco), content_id, name, data), content_id
 
 
 # -- figures' context ------------------------------------------------------------------------------------------
-@st.cache_data(max_entries=8)
+@st.cache_data(max_entries=4, ttl=USER_DATA_TTL)
 def _background(_disco: Disco, disco_id: str, n: int) -> np.ndarray:
     pca = np.asarray(_disco.arrays.pca)
     rows = np.random.default_rng(0).choice(len(pca), size=min(n, len(pca)), replace=False)
@@ -146,3 +152,4 @@ def _background(_disco: Disco, disco_id: str, n: int) -> np.ndarray:
 def background(disco: Disco) -> np.ndarray:
     """A fixed random sample of the catalog's PCA coordinates (context for the 3D trajectory)."""
     return _background(disco, disco_key(disco), BACKGROUND_POINTS)
+

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from disco.engine.settings import EngineSettings
+from disco.plots import names
 from disco.theory.keys import CAMELOT_OTHER_LETTER, CAMELOT_SAME_LETTER
 from disco.theory.tempo import TEMPO_TOLERANCE_PCT
 
@@ -21,15 +22,41 @@ def card_maes(card: dict) -> dict[str, float]:
     return maes
 
 
+CANDIDATE_COLUMNS = {"name": "network", "architecture": "architecture", "test_mae": "test MAE",
+                     "validation_mae": "validation MAE", "epochs": "epochs", "best_epoch": "best epoch",
+                     "parameters": "parameters", "stepper_max_abs_diff": "NumPy vs Keras (max difference)"}
+SPLIT_COLUMNS = {"split": "split", "playlists": "playlists", "windows": "training windows",
+                 "transitions": "moves", "playlists_without_transition": "playlists without a move"}
+
+
 def card_tables(card: dict) -> dict[str, pd.DataFrame]:
-    """The card as tables: "mae" (predictor, test MAE, MAE / MAD), "splits", "candidates"."""
+    """The card as tables, every name in words: "mae" (predictor, test MAE, MAE / MAD), "splits",
+    "candidates"."""
     maes = card_maes(card)
     mad = card.get("test", {}).get("mad")
-    mae = pd.DataFrame({"predictor": list(maes), "test MAE": list(maes.values())}).sort_values("test MAE")
+    mae = pd.DataFrame({"predictor": [names.predictor(k) for k in maes], "test MAE": list(maes.values())})
+    mae = mae.sort_values("test MAE")
     if mad:
         mae["MAE / MAD"] = mae["test MAE"] / mad
-    splits = pd.DataFrame(card.get("split", {})).T.rename_axis("split").reset_index()
-    return {"mae": mae.reset_index(drop=True), "splits": splits, "candidates": pd.DataFrame(card.get("candidates", []))}
+    splits = pd.DataFrame(card.get("split", {})).T.rename_axis("split").reset_index().rename(columns=SPLIT_COLUMNS)
+    candidates = pd.DataFrame(card.get("candidates", []))
+    if "name" in candidates:
+        candidates["name"] = candidates["name"].map(names.network)
+    return {"mae": mae.reset_index(drop=True), "splits": splits,
+            "candidates": candidates.rename(columns=CANDIDATE_COLUMNS)}
+
+
+def verdict(card: dict, chosen: str) -> str | None:
+    """The card's verdict in words: the chosen network's test MAE against the best baseline."""
+    mae = card.get("test", {}).get("mae", {})
+    baselines = {k: v for k, v in mae.items() if k != "network"}
+    if "network" not in mae or not baselines:
+        return None
+    best = min(baselines, key=baselines.get)
+    beats = mae["network"] < baselines[best]
+    return (f"The chosen network ({names.network(chosen)}) predicts the next song with a test MAE of "
+            f"{mae['network']:.4f}: {'better' if beats else 'no better'} than every baseline (the best, "
+            f"{names.predictor(best).removeprefix('baseline: ')}, scores {baselines[best]:.4f}).")
 
 
 def dj_scoring() -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 VIEWS = Path(__file__).resolve().parent / "views"
-PAGES = ("build", "reorder", "evaluate", "model", "data")
+PAGES = ("build", "reorder", "library", "evaluate", "model", "data")
 
 
 def page_file(name: str) -> Path:

@@ -63,7 +63,7 @@ def session_catalog():
     except DiscoError:  # e.g. no model: the catalog can still fill features
         from disco.data.catalog import load_catalog, load_default_catalog
         try:
-            return load_default_catalog() if src.is_default else load_catalog(src.data, name=src.name)
+            return load_default_catalog() if src.is_default else load_catalog(src.data, name=src.name, cache=False)
         except DiscoError:
             return None
 
@@ -240,10 +240,23 @@ def _disconnect() -> None:
     st.session_state.pop(OAUTH_KEY, None)
 
 
+SEND_HOW = ("To send this playlist to Spotify, connect your account on the Data page (Spotify section); the "
+            "downloads above work without it.")
+SEND_SETUP = ("To send this playlist to Spotify, set up a Spotify app and connect your account (Data page, "
+              "Spotify section); the downloads above work without it.")
+
+
+def send_guidance() -> str:
+    """The one line a page shows instead of the send button while no account is connected."""
+    return SEND_HOW if credentials() is not None or st.session_state.get(CLIENT_KEY) is not None else SEND_SETUP
+
+
 def send_button(track_ids, name: str, *, key: str, description: str = "") -> None:
-    """For a page showing a playlist: "Send to Spotify" when the account is connected, else nothing."""
+    """For a page showing a playlist: "Send to my Spotify" when the account is connected, else one line saying
+    how to connect."""
     user = st.session_state.get(USER_CLIENT_KEY)
     if user is None:
+        st.caption(send_guidance())
         return
     if st.button("Send to my Spotify", key=f"{key}_spotify_send"):
         try:

@@ -7,12 +7,14 @@ import re
 import numpy as np
 import streamlit as st
 
-from disco.app import loaders
+from disco.app import library_scan, loaders, uploads
+from disco.app.text import md_escape
 from disco.data.refs import parse_track_ref
 from disco.engine.playlist import Playlist
 from disco.engine.service import Disco, TrackList
 from disco.theory.keys import camelot_compatible
 from disco.theory.tempo import tempo_compatible
+from disco.wording import plural
 
 INPUT_KEY = "reorder_input"  # the radio choosing how songs are given
 IDS_KEY = "reorder_ids"  # the pasted ids' text area
@@ -30,37 +32,62 @@ def read_pasted_ids(text: str) -> list[str]:
 
 
 def listed(items: list[str]) -> str:
-    """The first few items, and how many more."""
+    """The first few items (literal Markdown: they are the user's text), and how many more."""
     more = f" (and {len(items) - SHOWN} more)" if len(items) > SHOWN else ""
-    return ", ".join(items[:SHOWN]) + more
+    return ", ".join(md_escape(i) for i in items[:SHOWN]) + more
 
 
 def song_input(disco: Disco) -> tuple[TrackList | None, str | None]:
     """The user's songs and their content key, or (None, None) while there is nothing to reorder."""
-    how = st.radio("Your songs", [PASTE, UPLOAD], horizontal=True, key=INPUT_KEY)
+    own = library_scan.own_songs(disco)  # a scan or an uploaded song file: all its songs, one click
+    how = st.radio("Your songs", [PASTE, UPLOAD] + ([own[0]] if own else []), horizontal=True, key=INPUT_KEY)
+    if own and how == own[0]:
+        return own[1], own[2]
     if how == PASTE:
         tokens = read_pasted_ids(st.text_area("Track ids / URIs / links", key=IDS_KEY, height=180, help=PASTE_HELP))
         bad = [t for t in tokens if parse_track_ref(t) is None]
         if bad:
-            st.warning(f"{len(bad)} entries are not Spotify track ids, URIs or links and are left out: {listed(bad)}")
+            st.warning(f"{plural(len(bad), 'entry', 'entries')} {'is' if len(bad) == 1 else 'are'} not a Spotify "
+                       f"track id, URI or link and left out: {listed(bad)}")
         good = [t for t in tokens if parse_track_ref(t) is not None]
         if not good:
             return None, None
         return loaders.track_list(disco, "pasted ids", "\n".join(good).encode())
     file = st.file_uploader("A song table (CSV/Parquet in any common Spotify export layout: its own audio "
-                            "features are used) or a text file of track ids", type=["csv", "parquet", "txt"],
-                            key=FILE_KEY)
+                            "features are used) or a text file of track ids", type=["csv", "parquet", "txt", "gz"],
+                            key=FILE_KEY, help=uploads.size_help())
     if file is None:
         return None, None
-    return loaders.track_list(disco, file.name, file.getvalue())
+    # read once per upload (keyed by its id), its header checked before it is parsed
+    return loaders.track_list(disco, file.name, file.getvalue(), content_id=f"upload:{file.file_id}")
+
+
+def show_left_out(tracks: TrackList) -> None:
+    """Warnings naming what of the user's songs was not taken: unknown ids, lines that are no id, repeats,
+    and a song table's merged or excluded rows."""
+    if tracks.unknown:
+        n = len(tracks.unknown)
+        st.warning(f"{plural(n, 'song')} {'is' if n == 1 else 'are'} not in the loaded catalog and left out: "
+                   f"{listed(tracks.unknown)}. Upload a song table holding their audio features instead.")
+    if tracks.invalid:
+        n = len(tracks.invalid)
+        st.warning(f"{plural(n, 'entry', 'entries')} {'is' if n == 1 else 'are'} not a Spotify track id, URI "
+                   f"or link and left out: {listed(tracks.invalid)}.")
+    repeats = len(tracks.repeats) if isinstance(tracks.repeats, (list, tuple)) else int(tracks.repeats or 0)
+    if repeats:
+        st.caption(f"{plural(repeats, 'repeated song')} {'was' if repeats == 1 else 'were'} listed once.")
+    report = getattr(tracks, "report", None)
+    if report is not None and (report.repeated_track_rows or report.rows_excluded):
+        st.caption(md_escape(tracks.summary()))
 
 
 def tracks_view(disco: Disco, tracks: TrackList) -> Disco:
     """A Disco over the track list's own catalog and arrays (songs of an uploaded table need not be in the
-    session's catalog), sharing the session's network."""
+    session's catalog), with the network for its songs' features."""
     if tracks.catalog is disco.catalog:
         return disco
-    return Disco(tracks.catalog, tracks.arrays, disco.predictor, model=disco.model)
+    return Disco(tracks.catalog, tracks.arrays, tracks.predictor or disco.predictor, model=disco.model,
+                 status=tracks.status)
 
 
 def order_counts(disco: Disco, playlist: Playlist) -> dict:

@@ -11,10 +11,10 @@ import argparse
 import sys
 
 from disco import __version__
-from disco.cli import build, data, evaluate, reorder, score, spotify, train
+from disco.cli import build, data, evaluate, library, reorder, score, spotify, train
 from disco.errors import DiscoError
 
-COMMANDS = (data, train, build, reorder, score, evaluate, spotify)  # order = order in --help
+COMMANDS = (data, library, train, build, reorder, score, evaluate, spotify)  # order = order in --help
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
+import tempfile
 from pathlib import Path
 
-from disco.engine.settings import DEFAULT_PRESET, MAX_BEAM_WIDTH, PRESETS, SEARCHES, EngineSettings
+from disco.engine.settings import (DEFAULT_PRESET, MAX_ARTIST_GAP, MAX_BEAM_WIDTH, PRESETS, SEARCHES,
+                                   EngineSettings)
 from disco.errors import DiscoError
-from disco.export.formats import FORMATS
+from disco.export.formats import ALIASES, FORMATS
 from disco.theory.arcs import ARC_SHAPES, parse_arc
 from disco.theory.keys import KEY_SCORES
 from disco.theory.tempo import TEMPO_SCORES
@@ -28,6 +31,19 @@ def positive_int(text: str) -> int:
 def bounded_int(low: int, high: int):
     def parse(text: str) -> int:
         value = positive_int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected a whole number from {low} to {high}, got {value}")
+        return value
+    return parse
+
+
+def whole_number(low: int, high: int):
+    """A whole number from ``low`` to ``high`` (0 allowed, unlike :func:`bounded_int`)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
         if not low <= value <= high:
             raise argparse.ArgumentTypeError(f"expected a whole number from {low} to {high}, got {value}")
         return value
@@ -79,7 +95,11 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
                    help="only Camelot-compatible moves (same code, +/-1, A<->B) while the songs allow")
     k.add_argument("--max-bpm-change", type=percent, metavar="PCT", default=None,
                    help="hard limit on each move's tempo change, in percent after folding double/half time")
-    k.add_argument("--no-repeat-artist", action="store_true", default=None, help="never the same artist twice in a row")
+    k.add_argument("--artist-gap", type=whole_number(0, MAX_ARTIST_GAP), metavar="N", default=None,
+                   help=f"no song by an artist among the N songs before it, while the songs allow; 0 = off "
+                        f"({dj.artist_gap} / {ref.artist_gap})")
+    k.add_argument("--no-repeat-artist", dest="artist_gap", action="store_const", const=1,
+                   help="never the same artist twice in a row (--artist-gap 1)")
     k.add_argument("--arc", default=None, metavar="|".join(ARC_SHAPES) + "|FILE.json",
                    help="target energy curve over the playlist: warm-up/peak/cool-down, steady build, waves, or "
                         'a JSON file {"energy": [[position, value], ...]} (both 0..1) (default none)')
@@ -96,7 +116,7 @@ def settings_from_args(args: argparse.Namespace) -> EngineSettings:
     """The preset of ``--preset`` with every engine option given; a bad value raises DiscoError."""
     overrides = {name: getattr(args, name) for name in (
         "flow", "sweetness", "smoothness", "spicy", "key_score", "tempo_score", "camelot_only", "max_bpm_change",
-        "no_repeat_artist", "arc_weight", "search", "beam_width") if getattr(args, name, None) is not None}
+        "artist_gap", "arc_weight", "search", "beam_width") if getattr(args, name, None) is not None}
     if getattr(args, "arc", None) is not None:
         overrides["arc"] = parse_arc(args.arc)
     try:
@@ -107,7 +127,9 @@ def settings_from_args(args: argparse.Namespace) -> EngineSettings:
 
 def add_output_options(p: argparse.ArgumentParser) -> None:
     o = p.add_argument_group("output")
-    o.add_argument("--format", choices=FORMATS, default="table", help="default table")
+    o.add_argument("--format", choices=FORMATS + tuple(ALIASES), default="table",
+                   help="table (default), json or csv (every song column: loads again as a song file), m3u8 "
+                        "(your files, Spotify links for songs without one), rekordbox (XML) or nml (Traktor)")
     o.add_argument("--out", type=Path, help="write to this file instead of the terminal")
 
 
@@ -125,14 +147,38 @@ def load_service(args):
     return Disco.load(data_path=args.data, models_dir=args.models_dir, network=args.network)
 
 
-def write_output(text: str, args: argparse.Namespace) -> None:
-    """``text`` to ``--out`` (creating its folder) or to the terminal."""
-    if args.out is None:
+def write_output(text: str, args: argparse.Namespace, inputs=()) -> None:
+    """``text`` to ``--out`` (atomically, creating its folder) or to the terminal. An ``--out`` that is one
+    of the command's ``inputs``, or exists but is not a regular file (a pipe, a device), is refused."""
+    out = args.out
+    if out is None:
         sys.stdout.write(text)
         return
+    out = Path(out)
+    for given in inputs:
+        if given is not None and out.exists() and Path(given).exists() and out.resolve() == Path(given).resolve():
+            raise DiscoError(f"--out {out} is the input file: write the result to another file")
+    if out.exists() and not out.is_file():
+        raise DiscoError(f"--out {out} exists and is not a regular file (a folder, pipe or device)")
     try:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text, encoding="utf-8")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+            os.replace(tmp, out)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
     except OSError as exc:
-        raise DiscoError(f"cannot write {args.out}: {exc.strerror or exc}") from None
-    print(f"wrote {args.out}", file=sys.stderr)
+        raise DiscoError(f"cannot write {out}: {exc.strerror or exc}") from None
+    print(f"wrote {out}", file=sys.stderr)
+
+
+def write_playlist(args: argparse.Namespace, catalog, playlist, name: str, inputs=()) -> None:
+    """The playlist in ``--format`` to ``--out`` or the terminal; ``name`` names it in Rekordbox/NML, and an
+    M3U8's file paths are relative to the folder it is written to."""
+    from disco.export.formats import render
+
+    base_dir = None if args.out is None else Path(args.out).parent
+    write_output(render(catalog, playlist, args.format, name=name, base_dir=base_dir), args, inputs)

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from disco.cli.options import (add_engine_options, add_model_options, add_output_options, load_service,
-                               settings_from_args, write_output)
+                               settings_from_args, write_playlist)
 
 
 def register(subparsers) -> None:
@@ -14,9 +14,11 @@ def register(subparsers) -> None:
         "score", help="score the order of your songs (total loss and each move's terms)",
         description="Score the songs of FILE in the order given: the total loss and, per move, the distance to "
         "the network's predicted next song, the key and tempo terms, the arc term and the hard rules it "
-        "breaks. FILE is read as by `reorder`; the options are the same, so a reordered file scores what "
-        "`reorder` reported.")
+        "breaks (--format json has every term). FILE is read as by `reorder`; the options are the same, so a "
+        "reordered file scores what `reorder` reported.")
     p.add_argument("file", type=Path, metavar="FILE")
+    p.add_argument("--playlist", metavar="NAME", help="only this playlist of FILE (e.g. of a Rekordbox, Traktor or "
+                   "Mixxx library), in its order")
     add_engine_options(p)
     add_output_options(p)
     add_model_options(p)
@@ -24,11 +26,16 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from disco.export.formats import render
-
     settings = settings_from_args(args)
     disco = load_service(args)
-    tracks = disco.read_track_list(args.file)
+    tracks = disco.read_track_list(args.file, playlist=args.playlist)
     print(tracks.summary(), file=sys.stderr)
-    write_output(render(tracks.catalog, disco.score(tracks, settings), args.format), args)
+    playlist = disco.score(tracks, settings)
+    line = f"total loss {playlist.total_loss:.3f} over {playlist.moves} moves"
+    if playlist.broken_rules:
+        line += (f"; {playlist.relaxed_moves} moves break a hard rule ({playlist.broken_rules} rules broken: "
+                 f"objective with penalties {playlist.info.get('objective', float('nan')):.3f})")
+    print(line, file=sys.stderr)
+    write_playlist(args, tracks.catalog, playlist, name=args.playlist or f"DISCO {args.file.stem}",
+                   inputs=[args.file])
     return 0

@@ -1,5 +1,9 @@
 """``python -m disco train``: fit the feature space and the flow networks, write ``models/`` and the card
-(the steps are :mod:`disco.model.training`'s)."""
+(the steps are :mod:`disco.model.training`'s).
+
+``--features audio`` trains the audio network instead: the same split and steps on mode + the features DISCO's
+own audio analysis measures (danceability, energy, loudness), added to the card as a variant; the main
+network's files stay as they are."""
 
 from __future__ import annotations
 
@@ -8,8 +12,10 @@ from pathlib import Path
 
 from disco import config
 from disco.errors import DiscoError
-from disco.model.bundle import CARD_NAME, FEATURE_SPACE_NAME
-from disco.model.training import DEFAULT_CANDIDATES
+from disco.model.bundle import CARD_NAME, FEATURE_SPACE_NAME, VARIANT_FEATURE_SETS
+from disco.model.training import DEFAULT_CANDIDATES, QUANTILES_SUFFIX
+
+ALL_FEATURES = "all"  # the main network, on the 8 abstract features
 
 
 def register(subparsers) -> None:
@@ -27,6 +33,10 @@ def register(subparsers) -> None:
     p.add_argument("--candidates", default=",".join(DEFAULT_CANDIDATES),
                    help=f"comma-separated networks to train (default {','.join(DEFAULT_CANDIDATES)}; "
                         "also: lstm)")
+    p.add_argument("--features", choices=(ALL_FEATURES,) + tuple(VARIANT_FEATURE_SETS), default=ALL_FEATURES,
+                   help="all: the main network on the 8 abstract features (default); audio: a variant on "
+                        "mode + " + ", ".join(VARIANT_FEATURE_SETS["audio"]) + " (what DISCO measures from audio), "
+                        "on the main card's split, added to its card (train the main network first)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=run)
 
@@ -49,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
         raise DiscoError(f"--data {args.data}: no such file")
     catalog = load_catalog(args.data) if args.data is not None else load_default_catalog()
     out = Path(args.out) if args.out is not None else config.models_dir()
+    if args.features != ALL_FEATURES:
+        return _run_variant(args, catalog, out, names)
     card = train(catalog, out, candidates=names, epochs=args.epochs, patience=args.patience,
                  seed=args.seed, batch_size=args.batch_size, learning_rate=args.learning_rate,
                  progress=not args.quiet)
@@ -61,3 +73,22 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_variant(args: argparse.Namespace, catalog, out: Path, names: list[str]) -> int:
+    from disco.model.training import train_variant
+
+    entry = train_variant(catalog, out, feature_set=args.features, candidates=names, epochs=args.epochs,
+                          patience=args.patience, seed=args.seed, batch_size=args.batch_size,
+                          learning_rate=args.learning_rate, progress=not args.quiet)
+    prefix = f"{args.features}_"
+    mae, cost = entry["test"]["mae"], entry["mapping_cost"]
+    print(f"wrote {out}/ ({prefix}{FEATURE_SPACE_NAME}, {prefix}{QUANTILES_SUFFIX}, "
+          + ", ".join(f"{prefix}{n}.keras/.npz" for n in names) + f"; variant {entry['name']!r} in {CARD_NAME})")
+    print(f"features: mode + {', '.join(entry['features'])}")
+    print("test MAE: " + ", ".join(f"{c['name']} {c['test_mae']:.4f}" for c in entry["candidates"])
+          + f" | global_mean {mae['global_mean']:.4f}, last_song {mae['last_song']:.4f}, "
+            f"playlist_mean {mae['playlist_mean']:.4f} | MAD {entry['test']['mad']:.4f}")
+    print(entry["verdict"])
+    print("rank mapping of DISCO's measures, network test MAE (playlist mean): " + ", ".join(
+        f"{k} {cost[k]['network']:.4f} ({cost[k]['playlist_mean']:.4f})"
+        for k in ("true", "mapped_as_one_library", "mapped_per_playlist", "distorted_unmapped")))
+    return 0

@@ -1,7 +1,7 @@
 """Parquet copies of loaded catalogs, keyed by the source file's sha256, for fast reloads.
 
-Folder: ``$DISCO_CACHE_DIR``, else ``<data folder>/.disco_cache`` when writable, else
-``~/.cache/disco``. A cache problem never breaks loading: it just means a slow load.
+Folder: ``$DISCO_CACHE_DIR``, else ``$XDG_CACHE_HOME/disco`` (default ``~/.cache/disco``); never beside the data
+or in the working folder. A cache problem never breaks loading: it just means a slow load.
 """
 
 from __future__ import annotations
@@ -14,24 +14,27 @@ from typing import Any
 
 import pandas as pd
 
-from disco import config
 
-VERSION = 1  # bump when the catalog's tables or validation change
+VERSION = 3  # bump when the catalog's tables or validation change
 
 
 def cache_dir() -> Path | None:
     """The first usable cache folder (created if needed), or None when none is writable."""
+    folder = base_cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder if os.access(folder, os.W_OK) else None
+
+
+def base_cache_dir() -> Path:
+    """DISCO's cache folder: ``$DISCO_CACHE_DIR``, else ``$XDG_CACHE_HOME/disco``, else ``~/.cache/disco``."""
     env = os.environ.get("DISCO_CACHE_DIR")
-    candidates = [Path(env).expanduser()] if env else [
-        config.data_dir() / ".disco_cache", Path.home() / ".cache" / "disco"]
-    for folder in candidates:
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            if os.access(folder, os.W_OK):
-                return folder
-        except OSError:
-            continue
-    return None
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "disco"
 
 
 def _paths(folder: Path, sha256: str) -> tuple[Path, Path, Path]:

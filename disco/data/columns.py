@@ -21,6 +21,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "subgenre": ("playlistsubgenre", "subgenre"),
     "popularity": ("trackpopularity", "popularity"),
     "duration_ms": ("durationms", "trackdurationms"),
+    "year": ("year", "trackalbumreleasedate", "albumreleasedate", "releasedate", "releaseyear"),
+    "path": ("path", "filepath", "location", "file"),
+    "measured_by": ("measuredby",),
     "playlist_id": ("playlistid", "playlisturi"),
     "playlist_name": ("playlistname", "playlist"),
     "added_at": ("addedat",),  # marks a single-playlist export (Exportify, spotifyr)
@@ -29,7 +32,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 REQUIRED = ("track_id",) + schema.FEATURES
-TEXT_COLUMNS = ("track_id", "track_name", "artist", "album", "genre", "subgenre")
 
 # Known layouts, for the report only (loading goes through ALIASES alone): name -> headers that identify it.
 KNOWN_SCHEMAS: tuple[tuple[str, frozenset[str]], ...] = (

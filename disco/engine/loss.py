@@ -64,10 +64,10 @@ class Loss:
         if s.camelot_only:
             self._slot = keys.camelot_index(arrays.key, arrays.mode)
             self._slot_c = self._slot[cand]
-        if s.no_repeat_artist:
-            if arrays.artist is None:
-                raise ValueError("the no-repeat-artist rule needs the songs' artists (SongArrays.artist)")
-            self._artist = np.asarray(arrays.artist)
+        if s.artist_gap:
+            # songs without artists (SongArrays.artist None) are all unknown: they never break the rule
+            artist = np.full(n, -1, np.int64) if arrays.artist is None else np.asarray(arrays.artist, np.int64)
+            self._artist = np.append(artist, -1)  # index -1 (no song: before the playlist's start) is unknown
             self._artist_c = self._artist[cand]
 
     def __len__(self) -> int:
@@ -130,8 +130,12 @@ class Loss:
         return (out, dist) if return_distance else out
 
     # -- hard rules ----------------------------------------------------------------------------------
-    def rule_masks(self, last, cols=None) -> dict[str, np.ndarray]:
-        """Per active rule (in relaxation order), the (B, C) mask of moves that keep it."""
+    def rule_masks(self, last, cols=None, recent=None) -> dict[str, np.ndarray]:
+        """Per active rule (in relaxation order), the (B, C) mask of moves that keep it.
+
+        ``recent`` (B, m): the songs before the move, oldest first, ending with ``last`` (-1 = none: the
+        playlist's start); the artist gap looks at its last ``artist_gap`` columns. None: ``last`` alone (a gap
+        of one song, as :meth:`pair_matrix` must)."""
         s = self.settings
         last = np.asarray(last)
         out = {}
@@ -143,15 +147,40 @@ class Loss:
                 # float64 in both paths: a move of exactly the limit keeps the rule in search and in scoring
                 pct = tempo.change_pct_from_octaves(self.octaves(last, cols, np.float64))
                 out["max_bpm_change"] = pct <= s.max_bpm_change + 1e-9
-        if s.no_repeat_artist:
-            a = self._artist[last][:, None]
+        if s.artist_gap:
+            window = last[:, None] if recent is None else np.asarray(recent, dtype=np.int64)[:, -s.artist_gap:]
             art_c = self._artist_c if cols is None else self._artist_c[cols]
-            out["no_repeat_artist"] = (a != art_c) | (a < 0)
+            keep = None
+            for w in range(window.shape[1]):
+                a = self._artist[window[:, w]][:, None]
+                ok = (a != art_c) | (a < 0)
+                keep = ok if keep is None else keep & ok
+            out["artist_gap"] = keep
         return {name: out[name] for name in s.active_rules}
 
-    def violations(self, last, cols=None) -> np.ndarray:
-        """(B, C) number of hard rules each move breaks."""
-        masks = self.rule_masks(last, cols)
+    def lead_in_masks(self, ahead: dict[int, int]) -> dict[str, np.ndarray]:
+        """Per active rule, the (C,) mask of candidates that keep the rules of the moves still to come into
+        songs already fixed after them: ``ahead`` maps a distance (1 = the very next position) to a candidate
+        column placed there. Distance 1 checks every rule of the move into that song; the artist gap also
+        looks ``artist_gap`` songs ahead. Rules nothing constrains are all True."""
+        s = self.settings
+        C = len(self)
+        out = {name: np.ones(C, dtype=bool) for name in s.active_rules}
+        nxt = ahead.get(1)
+        if nxt is not None:
+            into = self.rule_masks(self.candidates, np.array([nxt]))
+            for name, m in into.items():
+                out[name] &= m[:, 0]
+        if s.artist_gap:
+            for distance, col in ahead.items():
+                a = self._artist_c[col]
+                if 1 <= distance <= s.artist_gap and a >= 0:
+                    out["artist_gap"] &= self._artist_c != a
+        return out
+
+    def violations(self, last, cols=None, recent=None) -> np.ndarray:
+        """(B, C) number of hard rules each move breaks (``recent`` as in :meth:`rule_masks`)."""
+        masks = self.rule_masks(last, cols, recent)
         shape = self.key_term(last, cols).shape
         total = np.zeros(shape, dtype=np.int64)
         for m in masks.values():
@@ -161,7 +190,8 @@ class Loss:
     # -- whole tables, for ordering a fixed set of songs -------------------------------------------
     def pair_matrix(self) -> np.ndarray:
         """(C, C) everything of a move c_i -> c_j that depends only on the pair: ``-sweetness * key
-        - smoothness * tempo + RULE_PENALTY * broken rules``, in ``dtype``."""
+        - smoothness * tempo + RULE_PENALTY * broken rules``, in ``dtype``. The artist gap counts here for the
+        song right before only (the rest of its window depends on the order: :func:`recent_songs`)."""
         s = self.settings
         last = self.candidates
         out = np.zeros((len(self), len(self)), dtype=self.dtype)
@@ -190,3 +220,11 @@ def arc_values(arrays: SongArrays, settings: EngineSettings, idx) -> np.ndarray:
             raise ValueError(f"the energy arc needs raw {name} per song (SongArrays.{name})")
         cols.append(np.asarray(values, dtype=np.float64)[idx])
     return np.stack(cols, axis=1)
+
+
+def recent_songs(orders, positions, gap: int) -> np.ndarray:
+    """(S, P, gap) the ``gap`` songs before each position of ``positions`` (P,) in each order ``orders`` (S, L),
+    oldest first, -1 before the start: the ``recent`` window of :meth:`Loss.rule_masks`."""
+    orders = np.atleast_2d(np.asarray(orders, dtype=np.int64))
+    at = np.asarray(positions, dtype=np.int64)[:, None] - np.arange(max(int(gap), 1), 0, -1)[None, :]
+    return np.where(at >= 0, orders[:, np.maximum(at, 0)], -1)

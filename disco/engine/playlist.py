@@ -7,6 +7,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from disco.engine.settings import EngineSettings
+from disco.errors import DiscoError
+
+
+class RequestError(DiscoError, ValueError):
+    """A playlist request that cannot be met as asked (a locked position past the end, a banned seed, an
+    empty BPM range...): a user's input problem (DiscoError) and a bad value (ValueError) at once."""
 
 
 @dataclass

@@ -11,20 +11,141 @@ Sources (spec section 4):
 - ``"union"`` (default): the four lists interleaved round-robin (co-occurrence, kNN, subgenre, genre),
   duplicates skipped, up to ``size``.
 
-Every pool excludes the seeds and is deterministic for a given ``random_state``.
+Every pool excludes the seeds, other releases of a recording already in it (same song, see
+:mod:`disco.data.identity`) and songs with neither title nor artist; it is deterministic for a given
+``random_state``. :class:`PoolFilters` (BPM, years, genres, subgenres, energy) narrow every source before the
+pool is taken, so a filtered pool is still up to ``size`` songs of the ones that match.
 """
 
 from __future__ import annotations
 
+import math
+import numbers
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
+from disco.engine.playlist import RequestError
 from disco.model.arrays import SongArrays
 
 SOURCES = ("union", "subgenre", "genre", "cooccurrence", "knn")
 _UNION_ORDER = ("cooccurrence", "knn", "subgenre", "genre")
+
+
+@dataclass(frozen=True)
+class PoolFilters:
+    """What every candidate must be; None = no filter. Ranges are inclusive.
+
+    - ``bpm`` (low, high): the tempo, **double/half time folded**: a song matches when its tempo, twice it or
+      half it is in the range (a DJ plays a 64 BPM song at 128, as the tempo scores and rules fold it too).
+    - ``years`` (low, high): release year.
+    - ``genres`` / ``subgenres``: names, case-insensitive; a song matches when its own (sub)genre or that of any
+      playlist listing it is one of them.
+    - ``energy`` (low, high): raw energy, 0..1.
+
+    A song **missing a value** a filter needs (no tempo, year, energy or genre) is **left out**: a filter keeps
+    only songs known to match. :meth:`mask` says which and how many.
+    """
+
+    bpm: tuple[float, float] | None = None
+    years: tuple[int, int] | None = None
+    genres: tuple[str, ...] | None = None
+    subgenres: tuple[str, ...] | None = None
+    energy: tuple[float, float] | None = None
+
+    def __post_init__(self):
+        for name, low_bound, high_bound in (("bpm", 1e-9, math.inf), ("years", -math.inf, math.inf),
+                                            ("energy", 0.0, 1.0)):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, (str, bytes)) or len(value) != 2:
+                raise RequestError(f"the {name} filter must be a (low, high) pair, got {value!r}")
+            low, high = value
+            for v in (low, high):
+                if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
+                    raise RequestError(f"the {name} filter's bounds must be finite numbers, got {value!r}")
+                if name == "years" and int(v) != v:
+                    raise RequestError(f"the years filter takes whole years, got {value!r}")
+            if low > high:
+                raise RequestError(f"the {name} filter's low end {low:g} is above its high end {high:g}")
+            if not (low_bound <= low and high <= high_bound):
+                raise RequestError(f"the {name} filter must lie within {low_bound:g}..{high_bound:g}, "
+                                   f"got {low:g}..{high:g}")
+            cast = int if name == "years" else float
+            object.__setattr__(self, name, (cast(low), cast(high)))
+        for name in ("genres", "subgenres"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            names = (value,) if isinstance(value, str) else tuple(value)
+            if not names or not all(isinstance(v, str) and v.strip() for v in names):
+                raise RequestError(f"the {name} filter needs non-empty names, got {value!r}")
+            object.__setattr__(self, name, tuple(dict.fromkeys(v.strip() for v in names)))
+
+    @property
+    def active(self) -> bool:
+        """True when any filter is set."""
+        return any(getattr(self, name) is not None for name in ("bpm", "years", "genres", "subgenres", "energy"))
+
+    def to_dict(self) -> dict:
+        """JSON-ready record of the filters set."""
+        return {name: list(value) for name in ("bpm", "years", "genres", "subgenres", "energy")
+                if (value := getattr(self, name)) is not None}
+
+    def mask(self, catalog) -> tuple[np.ndarray, np.ndarray]:
+        """(keep, missing), both (n,) bool over the catalog's songs: songs that match every filter, and songs
+        left out because a value a filter needs is missing."""
+        songs = catalog.songs
+        n = len(songs)
+        keep, missing = np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
+
+        def numbers_of(column):
+            if column not in songs:
+                return np.full(n, np.nan)
+            return pd.to_numeric(songs[column], errors="coerce").to_numpy(np.float64)
+
+        if self.bpm is not None:
+            t = numbers_of("tempo")
+            low, high = self.bpm
+            with np.errstate(invalid="ignore"):
+                match = np.zeros(n, dtype=bool)
+                for fold in (0.5, 1.0, 2.0):
+                    match |= (t * fold >= low) & (t * fold <= high)
+            keep &= match
+            missing |= ~np.isfinite(t)
+        for name, column in (("years", "year"), ("energy", "energy")):
+            value = getattr(self, name)
+            if value is not None:
+                v = numbers_of(column)
+                with np.errstate(invalid="ignore"):
+                    keep &= (v >= value[0]) & (v <= value[1])
+                missing |= ~np.isfinite(v)
+        for name, column in (("genres", "genre"), ("subgenres", "subgenre")):
+            value = getattr(self, name)
+            if value is not None:
+                match, known = _labelled(catalog, column, {v.casefold() for v in value})
+                keep &= match
+                missing |= ~known
+        return keep, missing & ~keep
+
+
+def _labelled(catalog, column: str, wanted: set[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(matches, known), (n,) bool: songs whose own ``column`` or that of a playlist listing them is in
+    ``wanted`` (casefolded), and songs with any such label at all."""
+    songs = catalog.songs
+    n = len(songs)
+    own = songs[column].astype(str).str.strip().str.casefold() if column in songs else pd.Series([""] * n)
+    matches = np.array(own.isin(wanted), dtype=bool)  # writable copies: playlists' labels are added below
+    known = np.array(own != "", dtype=bool)
+    members = catalog.memberships
+    if len(members) and column in members:
+        labels = members[column].astype(str).str.strip().str.casefold()
+        for pick, out in ((labels.isin(wanted), matches), (labels != "", known)):
+            out[_known_indices(catalog, members.loc[pick.to_numpy(), "track_id"].unique())] = True
+    return matches, known
 
 
 class CandidatePool:
@@ -43,17 +164,29 @@ class CandidatePool:
         self.size = int(size)
         self.random_state = random_state
         self.counts_: dict[str, int] = {}
+        self.filtered_: dict[str, int] = {}
+        self._offered: np.ndarray | None = None  # songs the sources may offer (knn looks among those only)
 
-    def select(self, catalog, arrays: SongArrays, seeds: Sequence[int]) -> np.ndarray:
-        """Song indices (int64, best first) of the pool around ``seeds`` (song indices of ``catalog``)."""
+    def select(self, catalog, arrays: SongArrays, seeds: Sequence[int],
+               filters: PoolFilters | None = None) -> np.ndarray:
+        """Song indices (int64, best first) of the pool around ``seeds`` (song indices of ``catalog``), of
+        songs that pass ``filters`` only (the seeds need not). The filter's counts are in ``filtered_``."""
         seeds = np.unique(np.asarray(seeds, dtype=np.int64))
         n = len(arrays)
         if len(seeds) == 0:
             raise ValueError("a candidate pool needs at least one seed song")
         if seeds.min() < 0 or seeds.max() >= n:
             raise ValueError(f"seed index out of range for {n} songs")
+        offered = ~catalog.blank  # songs without title and artist are never offered
+        self.filtered_ = {}
+        if filters is not None and filters.active:
+            keep, missing = filters.mask(catalog)
+            offered &= keep
+            self.filtered_ = {"matching": int(keep.sum()), "missing_dropped": int(missing.sum())}
+        self._offered = offered if self.filtered_ else None
         names = _UNION_ORDER if self.source == "union" else (self.source,)
         lists = {name: _SOURCES[name](self, catalog, arrays, seeds) for name in names}
+        lists = {name: v[offered[v]] for name, v in lists.items()}
         self.counts_ = {name: int(len(v)) for name, v in lists.items()}
         keys = catalog.recordings
         return _interleave([lists[name] for name in names], keys=keys, exclude=seeds, limit=self.size)
@@ -100,6 +233,8 @@ class CandidatePool:
         k = min(n, 4 * self.size + len(seeds))  # spare neighbours: releases of one song count once
         dist = _seed_distance(arrays, seeds, np.arange(n))
         dist[seeds] = np.inf
+        if self._offered is not None:  # the nearest songs that may be offered, not the nearest songs at all
+            dist[~self._offered] = np.inf
         part = np.argpartition(dist, k - 1)[:k] if k < n else np.arange(n)
         part = part[np.isfinite(dist[part])]
         return part[np.lexsort((part, dist[part]))]

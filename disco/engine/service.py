@@ -2,88 +2,144 @@
 
 >>> disco = Disco.load()                                   # default catalog and trained model
 >>> pl = disco.build(["Ed Sheeran - Shape of You"], EngineSettings(), length=20)
+>>> disco.alternatives(pl, 5)                              # songs that could take position 5
+>>> pl = disco.build(["Ed Sheeran - Shape of You"], locked={5: 1234}, banned=[99], target_minutes=60)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Collection, Mapping, Sequence
 
 import numpy as np
+import pandas as pd
 
 from disco.data.refs import is_track_id, parse_track_ref
-from disco.engine.playlist import Playlist
-from disco.engine.pools import CandidatePool
+from disco.engine import planning
+from disco.engine.editing import slot_alternatives
+from disco.engine.playlist import Playlist, RequestError
+from disco.engine.pools import CandidatePool, PoolFilters
 from disco.engine.reorder import reorder_songs
 from disco.engine.score import fit_arc, score_order
 from disco.engine.search import build_playlist
 from disco.engine.settings import EngineSettings
 from disco.errors import CatalogError, SeedError
+from disco.wording import listed, plural
 from disco.model.arrays import Predictor, SongArrays
 
 MAX_REORDER = 1000  # songs; local search is quadratic per pass
-MIN_SEARCH_SCORE = 50.0  # catalog.search scores are 0..100
+SHOWN_TEXT = 80  # characters of a user's text echoed back in a message
 
 
 @dataclass
 class TrackList:
-    """Songs read from a user's file: ``indices`` into ``catalog``/``arrays`` (file order, repeats removed),
-    ``unknown`` ids not found in the catalog, ``repeats`` how many repeated songs were dropped."""
+    """Songs read from a user's file: ``indices`` into ``catalog``/``arrays`` (file order, each song once).
+    What was not taken is listed: ``unknown`` ids not in the catalog, ``repeats`` (line or row numbers of
+    songs already listed), ``invalid`` lines that are no track id, and a song table's load ``report``."""
 
     catalog: object
     arrays: SongArrays
     indices: np.ndarray
     source: str
     unknown: list[str] = field(default_factory=list)
-    repeats: int = 0
+    repeats: list[int] = field(default_factory=list)
     invalid: list[str] = field(default_factory=list)  # "line N: 'text'" of lines that are no track id
+    report: object = None  # the song table's LoadReport
+    predictor: object = None  # the network for these songs' features (None: the Disco's)
+    status: object = None  # its FlowStatus
 
     def summary(self) -> str:
-        parts = [f"{len(self.indices)} songs from {self.source}"]
-        if self.repeats:
-            parts.append(f"{self.repeats} repeated songs ignored")
+        """One line: the songs taken and everything merged or left out, with line or row numbers."""
+        parts = [f"{plural(len(self.indices), 'song')} from {self.source}"]
+        report = self.report
+        if report is not None:
+            if report.repeated_track_rows:
+                parts.append(f"merged as repeats of an earlier track: {plural(report.repeated_track_rows, 'row')} "
+                             f"(rows {listed(report.repeated_track_examples, report.repeated_track_rows)})")
+            for reason, count in report.excluded.items():
+                parts.append(f"left out, {reason}: {plural(count, 'row')} "
+                             f"(rows {listed(report.examples.get(reason, []), count)})")
+        elif self.repeats:
+            parts.append(f"merged as repeats of an earlier song: {plural(len(self.repeats), 'line')} "
+                         f"(lines {listed(self.repeats)})")
         if self.unknown:
-            more = f" (+{len(self.unknown) - 5} more)" if len(self.unknown) > 5 else ""
-            parts.append(f"{len(self.unknown)} ids not in the catalog, ignored: {', '.join(self.unknown[:5])}{more}")
+            parts.append(f"not in the catalog, left out: {plural(len(self.unknown), 'id')} ({listed(self.unknown)})")
         if self.invalid:
-            more = f" (+{len(self.invalid) - 5} more)" if len(self.invalid) > 5 else ""
-            parts.append(f"{len(self.invalid)} lines are not Spotify track ids, ignored: "
-                         f"{', '.join(self.invalid[:5])}{more}")
+            parts.append(f"not a Spotify track id, left out: {plural(len(self.invalid), 'line')} "
+                         f"({listed(self.invalid)})")
+        if self.status is not None:
+            parts.append(self.status.describe())
         return "; ".join(parts)
+
+
+def shorten(text: str, limit: int = SHOWN_TEXT) -> str:
+    """``text`` quoted for a message, cut to ``limit`` characters (a pasted novel is not echoed back)."""
+    text = str(text)
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 class Disco:
     """Catalog, its SongArrays and a predictor; builds and reorders playlists.
 
-    ``model`` (a :class:`disco.flow.FlowModel`) is optional: tests can pass any predictor and arrays.
+    ``model`` (a :class:`~disco.model.bundle.FlowModel`) is optional: tests can pass any predictor and arrays.
+    Made by :meth:`load`, the catalog is read when first needed: reordering or scoring a song file of one's own
+    needs only the model.
     """
 
-    def __init__(self, catalog, arrays: SongArrays, predictor: Predictor, model=None):
+    def __init__(self, catalog, arrays: SongArrays, predictor: Predictor, model=None, status=None):
         if len(arrays) != len(catalog.songs):
             raise ValueError(f"arrays have {len(arrays)} songs, the catalog {len(catalog.songs)}")
-        self.catalog = catalog
-        self.arrays = arrays
-        self.predictor = predictor
+        self._songs = (catalog, arrays, predictor, status)  # status: the model's FlowStatus for these songs
+        self._load_catalog = None
         self.model = model
         self._labels: dict[str, list[int]] | None = None
 
     @classmethod
     def load(cls, data_path: str | Path | None = None, models_dir: str | Path | None = None,
              network: str | None = None) -> "Disco":
-        """The catalog at ``data_path`` (default: the TidyTuesday CSV in ``$DISCO_DATA_DIR``) and the trained
-        model in ``models_dir`` (default ``models/``), optionally a given ``network`` of its card."""
+        """The trained model in ``models_dir`` (default ``models/``, optionally a given ``network`` of its card)
+        and the catalog at ``data_path`` (default: the TidyTuesday CSV in ``$DISCO_DATA_DIR``), read when first
+        needed."""
         from disco.data.catalog import load_catalog, load_default_catalog
         from disco.model.bundle import FlowModel
 
-        model = FlowModel.load(models_dir=models_dir, network=network)
-        catalog = load_default_catalog() if data_path is None else load_catalog(data_path)
-        return cls.from_model(catalog, model)
+        disco = cls.__new__(cls)
+        disco.model = FlowModel.load(models_dir=models_dir, network=network)
+        disco._songs, disco._labels = None, None
+        disco._load_catalog = (lambda: load_default_catalog()) if data_path is None else (
+            lambda: load_catalog(data_path))
+        return disco
+
+    def _loaded(self) -> tuple:
+        if self._songs is None:
+            catalog = self._load_catalog()
+            arrays, predictor, status = self.model.prepare(catalog)
+            self._songs = (catalog, arrays, predictor, status)
+        return self._songs
+
+    @property
+    def catalog(self):
+        return self._loaded()[0]
+
+    @property
+    def arrays(self) -> SongArrays:
+        return self._loaded()[1]
+
+    @property
+    def predictor(self) -> Predictor:
+        return self._loaded()[2]
+
+    @property
+    def status(self):
+        return self._loaded()[3]
 
     @classmethod
     def from_model(cls, catalog, model) -> "Disco":
-        """A catalog with an already loaded :class:`~disco.flow.FlowModel` (its arrays computed here)."""
-        return cls(catalog, model.song_arrays(catalog), model.stepper, model=model)
+        """A catalog with an already loaded :class:`~disco.model.bundle.FlowModel`: its arrays and network are
+        picked here for the features the songs have (:meth:`FlowModel.prepare`)."""
+        arrays, predictor, status = model.prepare(catalog)
+        return cls(catalog, arrays, predictor, model=model, status=status)
 
     # -- seeds -----------------------------------------------------------------------------------------------
     def _label_index(self) -> dict[str, list[int]]:
@@ -127,20 +183,20 @@ class Disco:
         exact = self._label_index().get(text.casefold())
         if exact:
             return self._most_popular(exact)
+        shown = shorten(text)
         hits = self.catalog.search(text, limit=8)
         if len(hits) == 0:
-            raise SeedError(f"no song matches {text!r}; try 'artist - title' or a Spotify track id")
+            raise SeedError(f"no song matches {shown}; try 'artist - title' or a Spotify track id")
         hits = hits.assign(key=self.catalog.recordings[hits["index"].to_numpy()])
-        closest = "; ".join(f"{lab} ({sc:.0f})" for lab, sc in
-                            zip(hits.drop_duplicates("key")["label"][:5], hits.drop_duplicates("key")["score"][:5]))
+        closest = "; ".join(hits["description"][:5])
         top = hits.iloc[0]
-        if float(top["score"]) < MIN_SEARCH_SCORE:
-            raise SeedError(f"no song matches {text!r} well; closest: {closest}")
+        if not top["confident"]:
+            raise SeedError(f"no song matches {shown}; the closest are: {closest}")
         same_score = hits[hits["score"] == top["score"]]
         if same_score["key"].nunique() > 1:
             count = same_score["key"].nunique()
             many = f"{count}+" if len(same_score) == len(hits) else str(count)
-            raise SeedError(f"{text!r} matches {many} songs equally well: {closest}; "
+            raise SeedError(f"{shown} matches {many} songs equally well: {closest}; "
                             "give 'artist - title' exactly or a Spotify track id")
         return self._most_popular(same_score["index"].tolist())
 
@@ -153,79 +209,168 @@ class Disco:
         return idx
 
     # -- build / reorder -------------------------------------------------------------------------------------
-    def pool(self, seeds: Sequence[int], source: str = "union", size: int = 300, random_state: int = 0) -> np.ndarray:
-        """Candidate song indices around ``seeds`` (see :class:`disco.candidates.CandidatePool`)."""
-        return CandidatePool(source, size, random_state).select(self.catalog, self.arrays, seeds)
+    def pool(self, seeds: Sequence[int], source: str = "union", size: int = 300, random_state: int = 0,
+             filters: PoolFilters | None = None) -> np.ndarray:
+        """Candidate song indices around ``seeds`` (see :class:`disco.engine.pools.CandidatePool`), of songs
+        that pass ``filters`` only."""
+        return CandidatePool(source, size, random_state).select(self.catalog, self.arrays, seeds, filters)
 
     def build(self, seeds: Sequence[str | int], settings: EngineSettings | None = None, *, length: int = 20,
-              pool: str = "union", pool_size: int = 300) -> Playlist:
+              pool: str = "union", pool_size: int = 300, playlist: str | None = None,
+              locked: Mapping[int, int] | None = None, banned: Collection[int] = (),
+              target_minutes: float | None = None, filters: PoolFilters | None = None) -> Playlist:
         """A playlist of ``length`` songs (seeds included, first, in order) from a ``pool`` of ``pool_size``
-        candidates around the seeds, under ``settings`` (default: the DJ preset)."""
+        candidates around the seeds, under ``settings`` (default: the DJ preset); ``playlist``: candidates are
+        that playlist's songs instead (a crate of one's own).
+
+        ``locked`` {position (0-based; the seeds hold 0..k-1) -> song}: those songs at those positions, the rest
+        chosen around them; ``banned``: songs never chosen (songs as for seeds: indices, ids or names).
+        ``target_minutes``: instead of ``length``, as many songs as reach that many minutes
+        (:mod:`disco.engine.planning`). ``filters``: only candidates that match (:class:`PoolFilters`).
+
+        ``info``: as :func:`~disco.engine.search.build_playlist` (``pool_indices``, ``locked``, ``banned``...),
+        plus ``pool``, ``pool_size_asked``, ``minutes`` (the set's duration; songs without one count as the
+        pool's median, ``minutes_estimated`` of them), with a target ``target_minutes`` and ``lengths_tried``,
+        with filters ``filters`` (what was asked) and ``filtered`` (``matching`` songs, ``missing_dropped``:
+        songs left out for lacking a value a filter needs), and the network."""
         settings = EngineSettings() if settings is None else settings
         if not seeds:
             raise SeedError("give at least one seed song")
+        if filters is not None and not isinstance(filters, PoolFilters):
+            raise RequestError(f"filters must be PoolFilters, got {type(filters).__name__}")
+        if locked is not None and not isinstance(locked, Mapping):
+            raise RequestError(f"locked songs must be a mapping {{position: song}}, got {type(locked).__name__}")
+        if isinstance(banned, (str, bytes)):
+            banned = [banned]
         idx = self.resolve_seeds(seeds)
-        candidates = self.pool(idx, pool, pool_size)
-        out = build_playlist(idx, candidates, length, settings, arrays=self.arrays, predictor=self.predictor)
-        out.info.update({"pool": pool, "pool_size_asked": int(pool_size), "network": self.network_name})
+        lock_idx = {position: self.resolve_seed(song) for position, song in (locked or {}).items()}
+        ban_idx = sorted({self.resolve_seed(song) for song in banned})
+        target = None if target_minutes is None else planning.check_target(target_minutes)
+        filtered = {}
+        if playlist is not None:
+            crate = self.catalog.playlist(playlist)
+            keep = ~np.isin(crate, idx) & ~self.catalog.blank[crate]
+            if filters is not None and filters.active:
+                match, missing = filters.mask(self.catalog)
+                filtered = {"matching": int(match[crate].sum()), "missing_dropped": int(missing[crate].sum())}
+                keep &= match[crate]
+            candidates = crate[keep]
+            pool, pool_size = f"playlist {playlist!r}", len(candidates)
+        else:
+            chooser = CandidatePool(pool, pool_size)
+            candidates = chooser.select(self.catalog, self.arrays, idx, filters)
+            filtered = chooser.filtered_
+
+        def build_at(n: int) -> Playlist:
+            return build_playlist(idx, candidates, n, settings, arrays=self.arrays, predictor=self.predictor,
+                                  locked=lock_idx, banned=ban_idx)
+
+        durations = self.catalog.songs["duration_ms"] if "duration_ms" in self.catalog.songs else np.full(
+            len(self.catalog.songs), np.nan)
+        minutes, median, estimated = planning.song_minutes(durations, candidates)
+        if target is None:
+            out = build_at(length)
+        else:
+            # no shorter than the last locked position (bad positions are reported by the build)
+            ints = [int(p) for p in lock_idx if isinstance(p, (int, np.integer)) and not isinstance(p, bool)]
+            min_length = max([len(idx), *(p + 1 for p in ints)])
+            out = planning.build_for_minutes(build_at, minutes, target, seeds=idx, min_length=min_length,
+                                             median=median, arrays=self.arrays, predictor=self.predictor)
+        songs = np.asarray(out.indices, dtype=np.int64)
+        out.info.update({"pool": pool, "pool_size_asked": int(pool_size),
+                         "minutes": round(float(minutes[songs].sum()), 2),
+                         "minutes_estimated": int(estimated[songs].sum()), **self._flow(self.status)})
+        if filters is not None and filters.active:
+            out.info.update(filters=filters.to_dict(), filtered=filtered)
         return out
+
+    def alternatives(self, playlist: Playlist, position: int, k: int = 8) -> pd.DataFrame:
+        """The ``k`` songs that could best take ``position`` of a built ``playlist`` (not a seed), given the
+        songs before it: from the pool it was built from, not already in it, not banned, ranked by the move's
+        loss under ``playlist.settings`` (songs that keep the hard rules first, as a build chooses). Columns:
+        index, label (artist - title), description, distance, key_score, tempo_score, arc_penalty, loss, breaks
+        (the rules the move breaks). Take one with ``build(..., locked={**locks, position: index})`` (the
+        locks so far: ``{p: playlist.indices[p] for p in playlist.info["locked"]}``)."""
+        frame = slot_alternatives(playlist, position, k, arrays=self.arrays, predictor=self.predictor)
+        songs = frame["index"].to_numpy(dtype=np.int64)
+        frame.insert(1, "label", [self.catalog.label(i) for i in songs])
+        frame.insert(2, "description", [self.catalog.describe(i) for i in songs])
+        return frame
 
     @property
     def network_name(self) -> str | None:
+        if self._songs is not None and self.status is not None:
+            return self.status.network
         return None if self.model is None else getattr(self.model, "name", None)
 
-    def read_track_list(self, path: str | Path) -> TrackList:
-        """Songs of a file: a text file of Spotify ids/URIs/URLs (one per line, ``#`` comments) looked up in
-        the catalog, or a song table in any schema :mod:`disco.catalog` reads (its own features are used,
-        so its songs need not be in the catalog)."""
-        path = Path(path)
-        if not path.is_file():
-            raise CatalogError(f"no such file: {path}")
-        lines = [ln.strip() for ln in path.read_text(encoding="utf-8", errors="replace").splitlines()]
-        lines = [ln for ln in lines if ln and not ln.startswith("#")]
-        head = lines[:5]
-        # an id list when most of its first lines are ids: its bad lines are then reported by line number
-        if head and 2 * sum(parse_track_ref(ln) is not None for ln in head) > len(head):
-            return self._read_id_list(path, lines)
+    def _flow(self, status) -> dict:
+        if status is None:
+            return {"network": self.network_name}
+        return {"network": status.network, "flow": status.describe()}
+
+    def read_track_list(self, source, name: str | None = None, playlist: str | None = None,
+                        cache: bool = True) -> TrackList:
+        """Songs of a file (a path, an open binary file or bytes; ``name`` is how messages call it): a text
+        file of Spotify ids/URIs/links (one per line, ``#`` comments) looked up in the catalog, or a song table
+        or DJ library in any layout :mod:`disco.data.catalog` reads (its own features are used, so its songs
+        need not be in the catalog); ``playlist``: only that playlist of the file, in its order; ``cache``: keep a
+        fast-reload copy (off for a user's upload). Every line or row not taken is reported in the result."""
         from disco.data.catalog import load_catalog
+        from disco.data.reading import read_bytes
 
-        cat = load_catalog(path)
-        if len(cat.songs) == 0:
-            raise CatalogError(f"{path} holds no songs")
-        arrays = self.model.song_arrays(cat) if self.model is not None else None
-        if arrays is None:  # no model (tests): look the songs up in our catalog instead
-            return self._read_id_list(path, cat.songs["track_id"].tolist())
-        return TrackList(cat, arrays, np.arange(len(cat.songs), dtype=np.int64), str(path))
+        data, display = read_bytes(source, name)
+        head = data[:65536].decode("utf-8", errors="replace").splitlines()
+        numbered = [(i + 1, ln.strip()) for i, ln in enumerate(head) if ln.strip() and not ln.strip().startswith("#")]
+        first = numbered[:5]
+        # an id list when most of its first lines are ids: its bad lines are then reported by line number
+        if first and 2 * sum(parse_track_ref(ln) is not None for _, ln in first) > len(first):
+            lines = data.decode("utf-8", errors="replace").splitlines()
+            return self._read_id_list(display, [(i + 1, ln.strip()) for i, ln in enumerate(lines)
+                                                if ln.strip() and not ln.strip().startswith("#")])
+        cat = load_catalog(data, name=display, cache=cache)
+        del data
+        if self.model is None:  # no model (tests): look the songs up in our catalog instead
+            return self._read_id_list(display, list(enumerate(cat.songs["track_id"].tolist(), start=2)))
+        if playlist is not None:  # just that playlist's songs, in its order: the network its songs allow
+            cat = cat.subset(cat.playlist(playlist))
+            display = f"{display}, playlist {playlist!r}"
+        arrays, predictor, status = self.model.prepare(cat)
+        return TrackList(cat, arrays, np.arange(len(cat.songs), dtype=np.int64), display, report=cat.report,
+                         predictor=predictor, status=status)
 
-    def _read_id_list(self, path: Path, lines: Sequence[str]) -> TrackList:
+    def _read_id_list(self, display: str, lines: Sequence[tuple[int, str]]) -> TrackList:
         # a line that is no id is reported with its line number (in `invalid`), never fatal
-        invalid = [f"line {i + 1}: {ln!r}" for i, ln in enumerate(lines) if parse_track_ref(ln) is None]
-        ids = [t for t in map(parse_track_ref, lines) if t is not None]
-        found, unknown, seen = [], [], set()
-        for t in ids:
+        invalid = [f"line {n}: {shorten(ln, 40)}" for n, ln in lines if parse_track_ref(ln) is None]
+        found, unknown, repeats, seen = [], [], [], set()
+        for n, ln in lines:
+            t = parse_track_ref(ln)
+            if t is None:
+                continue
             try:
                 i = int(self.catalog.index_of([t])[0])
             except KeyError:
                 unknown.append(t)
                 continue
-            if i not in seen:
+            if i in seen:
+                repeats.append(n)
+            else:
                 seen.add(i)
                 found.append(i)
-        repeats = len(ids) - len(unknown) - len(found)
         if not found:
-            raise CatalogError(f"{path}: none of its {len(ids)} track ids is in the catalog "
+            ids = [t for t in (parse_track_ref(ln) for _, ln in lines) if t]
+            raise CatalogError(f"{display}: none of its {len(ids)} track ids is in the catalog "
                                f"(first: {ids[0] if ids else '-'}; {len(invalid)} lines are not ids)")
-        return TrackList(self.catalog, self.arrays, np.array(found, dtype=np.int64), str(path), unknown, repeats,
-                         invalid)
+        return TrackList(self.catalog, self.arrays, np.array(found, dtype=np.int64), display, unknown, repeats,
+                         invalid, predictor=self.predictor, status=self.status)
 
     def _tracks(self, tracks) -> "TrackList":
         if isinstance(tracks, TrackList):
             return tracks
         idx = np.array(self.resolve_seeds(list(tracks)), dtype=np.int64)
-        return TrackList(self.catalog, self.arrays, idx, "arguments")
+        return TrackList(self.catalog, self.arrays, idx, "arguments", predictor=self.predictor, status=self.status)
 
     def reorder(self, tracks: "TrackList | Sequence[str | int]", settings: EngineSettings | None = None, *,
-                keep_first: bool = True, improve: bool = True) -> Playlist:
+                keep_first: bool = True, improve: bool = True, time_budget: float | None = None) -> Playlist:
         """The given songs in the order of lowest summed loss (first song kept unless ``keep_first=False``).
 
         ``tracks``: a :class:`TrackList` (then render with ``tracks.catalog``) or songs as for :meth:`build`.
@@ -235,9 +380,10 @@ class Disco:
         if len(tracks.indices) > MAX_REORDER:
             raise CatalogError(f"{tracks.source} has {len(tracks.indices)} songs; reorder handles at most "
                                f"{MAX_REORDER} (give one playlist)")
-        out = reorder_songs(tracks.indices, settings, arrays=tracks.arrays, predictor=self.predictor,
-                            keep_first=keep_first, improve=improve)
-        out.info.update({"source": tracks.source, "network": self.network_name})
+        predictor = tracks.predictor or self.predictor
+        out = reorder_songs(tracks.indices, settings, arrays=tracks.arrays, predictor=predictor,
+                            keep_first=keep_first, improve=improve, time_budget=time_budget)
+        out.info.update({"source": tracks.source, **self._flow(tracks.status)})
         return out
 
     def score(self, tracks: "TrackList | Sequence[str | int]", settings: EngineSettings | None = None) -> Playlist:
@@ -245,6 +391,6 @@ class Disco:
         settings = EngineSettings() if settings is None else settings
         tracks = self._tracks(tracks)
         settings = fit_arc(settings, tracks.arrays, tracks.indices)
-        out = score_order(tracks.indices, settings, arrays=tracks.arrays, predictor=self.predictor)
-        out.info.update({"source": tracks.source, "network": self.network_name})
+        out = score_order(tracks.indices, settings, arrays=tracks.arrays, predictor=tracks.predictor or self.predictor)
+        out.info.update({"source": tracks.source, **self._flow(tracks.status)})
         return out

@@ -17,6 +17,8 @@ import math
 import numbers
 from dataclasses import dataclass
 
+import numpy as np
+
 from disco.theory.arcs import Arc
 from disco.theory.keys import KEY_SCORES
 from disco.theory.tempo import DJ_TEMPO_WIDTH_PCT, TEMPO_SCORES
@@ -26,11 +28,14 @@ PRESETS = ("dj", "reference")
 DEFAULT_PRESET = "dj"
 CUSTOM = "custom"
 PRESET_LABELS = {"dj": "DJ (default)", "reference": "Reference (spec)", CUSTOM: "Custom"}
-MAX_BEAM_WIDTH = 64  # wider beams cost linearly more and gain little (see the evaluation)
+MAX_BEAM_WIDTH = 128  # wider beams cost linearly more and gain little (bench/bench_builds.py measures it)
 MAX_WEIGHT = 100.0
+MAX_ARTIST_GAP = 10  # songs: a wider window empties small pools of one scene
 # relaxed first -> last when no candidate meets every rule (the artist rule is what listeners notice most)
-RULES = ("camelot_only", "max_bpm_change", "no_repeat_artist")
+RULES = ("camelot_only", "max_bpm_change", "artist_gap")
 WEIGHTS = ("flow", "sweetness", "smoothness", "spicy")
+# The DJ preset keeps a song's artist out of the N songs before it (bench/bench_builds.py measures N = 2..5)
+DJ_ARTIST_GAP = 3
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,8 @@ class EngineSettings:
     network's prediction up, which under-estimates magnitudes). ``key_score``: ``"camelot"`` (graded DJ
     wheel) or ``"reference"`` (circle of fifths); ``tempo_score``: ``"dj"`` (kernel of width
     ``tempo_width_pct`` percent) or ``"reference"`` (cosine). Hard rules, relaxed per move when no candidate
-    meets them: ``camelot_only``, ``max_bpm_change`` (percent, None = off), ``no_repeat_artist``. ``arc``:
+    meets them: ``camelot_only``, ``max_bpm_change`` (percent, None = off), ``artist_gap`` (N songs: a song's
+    artist must not be among the N songs before it; 0 = off; unknown artists never count). ``arc``:
     an energy target curve (None = none); ``fit_arc`` stretches a named shape to the songs' energy range.
     ``search``: ``"greedy"`` (the spec) or ``"beam"`` keeping ``beam_width`` partial playlists.
     The defaults are the DJ preset.
@@ -60,12 +66,12 @@ class EngineSettings:
     tempo_width_pct: float = DJ_TEMPO_WIDTH_PCT
     camelot_only: bool = False
     max_bpm_change: float | None = None
-    no_repeat_artist: bool = False
+    artist_gap: int = DJ_ARTIST_GAP
     arc: Arc | None = None
-    arc_weight: float = 1.0
+    arc_weight: float = 4.0  # the smallest weight at which >= 90% of peak and build arcs show (bench_builds.py)
     fit_arc: bool = True
     search: str = "beam"
-    beam_width: int = 8
+    beam_width: int = 64  # 8 was 14-16% above beam(128) on the builds; 64 is within 1% (bench/bench_builds.py)
 
     def __post_init__(self):
         for name in WEIGHTS + ("arc_weight",):
@@ -93,9 +99,14 @@ class EngineSettings:
             raise ValueError(f"beam width must be a whole number from 1 to {MAX_BEAM_WIDTH}, got {width!r}")
         if self.arc is not None and not isinstance(self.arc, Arc):
             raise ValueError(f"arc must be an Arc or None, got {type(self.arc).__name__}")
+        gap = self.artist_gap
+        if isinstance(gap, bool) or not isinstance(gap, numbers.Integral) or not 0 <= gap <= MAX_ARTIST_GAP:
+            raise ValueError(f"artist gap must be a whole number of songs from 0 (off) to {MAX_ARTIST_GAP}, "
+                             f"got {gap!r}")
+        object.__setattr__(self, "artist_gap", int(gap))
         object.__setattr__(self, "beam_width", int(width))
         object.__setattr__(self, "tempo_width_pct", float(self.tempo_width_pct))
-        for name in ("camelot_only", "no_repeat_artist", "fit_arc"):
+        for name in ("camelot_only", "fit_arc"):
             object.__setattr__(self, name, bool(getattr(self, name)))
 
     # -- presets -----------------------------------------------------------------------------------
@@ -122,8 +133,12 @@ class EngineSettings:
     def active_rules(self) -> tuple[str, ...]:
         """Names of the hard rules switched on, in relaxation order (:data:`RULES`)."""
         on = {"camelot_only": self.camelot_only, "max_bpm_change": self.max_bpm_change is not None,
-              "no_repeat_artist": self.no_repeat_artist}
+              "artist_gap": self.artist_gap > 0}
         return tuple(name for name in RULES if on[name])
+
+    def without_rules(self) -> "EngineSettings":
+        """These settings with every hard rule off: the loss alone (rules are no part of it)."""
+        return self.replace(camelot_only=False, max_bpm_change=None, artist_gap=0)
 
     @property
     def uses_arc(self) -> bool:
@@ -139,8 +154,17 @@ class EngineSettings:
 
     @classmethod
     def from_dict(cls, record: dict) -> "EngineSettings":
-        """Settings from :meth:`to_dict`'s record; unknown keys are an error (a typo must not pass)."""
+        """Settings from :meth:`to_dict`'s record; unknown keys are an error (a typo must not pass). Records
+        from before the artist gap carry ``no_repeat_artist`` (a bool): True reads as ``artist_gap=1``, False
+        as 0 (what those settings did)."""
         data = {k: v for k, v in dict(record).items() if k != "preset"}
+        if "no_repeat_artist" in data:
+            old = data.pop("no_repeat_artist")
+            if not isinstance(old, (bool, np.bool_)):
+                raise ValueError(f"no_repeat_artist must be true or false, got {old!r}")
+            if "artist_gap" in data and bool(old) != (data["artist_gap"] not in (0, False)):
+                raise ValueError(f"no_repeat_artist={old} contradicts artist_gap={data['artist_gap']!r}")
+            data.setdefault("artist_gap", 1 if old else 0)
         unknown = sorted(set(data) - {f.name for f in dataclasses.fields(cls)})
         if unknown:
             raise ValueError(f"unknown settings {unknown}")
@@ -162,9 +186,9 @@ def _one_of(value, allowed: tuple[str, ...], what: str) -> None:
 
 # "dj" is DISCO's default: graded Camelot key score + DJ tempo kernel at sweetness 0.7 / smoothness 0.6,
 # beam search; chosen on builds seeded from training playlists' songs (see the README's evaluation).
-# "reference" is the spec's algorithm exactly: circle of fifths, cosine tempo, weights 1/1/1, greedy.
+# "reference" is the spec's algorithm exactly: circle of fifths, cosine tempo, weights 1/1/1, greedy, no rules.
 _PRESET_VALUES = {
     "dj": {},
     "reference": {"sweetness": 1.0, "smoothness": 1.0, "key_score": "reference", "tempo_score": "reference",
-                  "search": "greedy"},
+                  "search": "greedy", "artist_gap": 0},
 }

@@ -1,4 +1,5 @@
-"""Baselines DISCO is compared with: orderings of a fixed set of songs, and next-song scorers.
+"""Baselines DISCO is compared with: orderings of a fixed set of songs, and next-song scorers. (The DJ-tool
+sort, ``camelot_bpm``, is the engine's own :func:`disco.engine.pairwise.dj_sort`, one of reorder's starts.)
 
 Orderings work on one playlist's own arrays and return a permutation of ``range(n)`` that starts at
 ``start`` (the human first song in the evaluation). Scorers return scores where LOWER is better, (m, c):
@@ -9,14 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from disco.theory.keys import camelot_compatible
-from disco.theory.tempo import fold_tempo_ratio
-
-
-def folded_tempo_distance(tempo_from, tempo_to) -> np.ndarray:
-    """``|log2(folded ratio)|`` in octaves, 0..0.5: 0 at the same, double or half tempo. NaN tempi -> inf."""
-    d = np.abs(np.log2(fold_tempo_ratio(tempo_from, tempo_to)))
-    return np.where(np.isnan(d), np.inf, d)
 
 
 def nearest_neighbour_order(z: np.ndarray, start: int = 0) -> np.ndarray:
@@ -31,29 +24,6 @@ def nearest_neighbour_order(z: np.ndarray, start: int = 0) -> np.ndarray:
     for _ in range(n - 1):
         row = np.where(used, np.inf, dist[order[-1]])
         nxt = int(np.argmin(row))
-        order.append(nxt)
-        used[nxt] = True
-    return np.asarray(order, dtype=np.int64)
-
-
-def camelot_bpm_order(key: np.ndarray, mode: np.ndarray, tempo: np.ndarray, start: int = 0) -> np.ndarray:
-    """The DJ-tool sort: from ``start``, always move to a Camelot-compatible song with the closest tempo
-    (folded for double/half time); when no unused song is compatible, to the closest tempo overall.
-    Ties go to the lowest index."""
-    key, mode, tempo = np.asarray(key), np.asarray(mode), np.asarray(tempo, dtype=np.float64)
-    n = len(key)
-    compat = camelot_compatible(key[:, None], mode[:, None], key[None, :], mode[None, :])
-    tdist = folded_tempo_distance(tempo[:, None], tempo[None, :])
-    used = np.zeros(n, dtype=bool)
-    order = [start]
-    used[start] = True
-    for _ in range(n - 1):
-        cur = order[-1]
-        ok = compat[cur] & ~used
-        pool = ok if ok.any() else ~used
-        row = np.where(pool, tdist[cur], np.inf)
-        # a song with an unusable tempo (inf) must still be placed
-        nxt = int(np.argmin(row)) if np.isfinite(row).any() else int(np.flatnonzero(pool)[0])
         order.append(nxt)
         used[nxt] = True
     return np.asarray(order, dtype=np.int64)

@@ -16,6 +16,7 @@ from disco.engine.reorder import reorder_songs
 from disco.engine.score import order_totals
 from disco.engine.search import build_playlist
 from disco.engine.settings import EngineSettings
+from disco.engine.pairwise import dj_sort
 from disco.evaluation import baselines, metrics
 from disco.evaluation.progress import progress
 from disco.evaluation.settings import (DISCO_METHODS, ORDERING_METHODS, REORDER_METHODS, EvalSettings,
@@ -43,7 +44,7 @@ def method_orders(p: np.ndarray, arrays: SongArrays, predictor: Predictor, setti
         elif m == "nearest_neighbour":
             orders[m] = q[baselines.nearest_neighbour_order(arrays.z[q], start=0)]
         elif m == "camelot_bpm":
-            orders[m] = q[baselines.camelot_bpm_order(arrays.key[q], arrays.mode[q], arrays.tempo[q], start=0)]
+            orders[m] = q[dj_sort(arrays.key[q], arrays.mode[q], arrays.tempo[q], start=0)]
         elif m in DISCO_METHODS or m in engine_settings:
             engine = engine_settings.get(m) or method_settings(m, settings.beam_width)
             if m in REORDER_METHODS:
@@ -87,11 +88,12 @@ class PooledMoves:
 def order_stats(orders: Mapping[str, np.ndarray], arrays: SongArrays, energy: np.ndarray, predictor: Predictor,
                 settings: EvalSettings) -> dict[str, tuple[dict, float, float]]:
     """Per method: (move counts, loss under the reference preset, loss under the DJ preset). Both losses are
-    fixed (they do not depend on how the order was made), so every method is comparable on them."""
+    fixed (they do not depend on how the order was made), so every method is comparable on them; hard rules
+    (the DJ preset's artist gap) are no part of a loss."""
     names = list(orders)
     # all orders of one playlist have the same length: score them in one batched run per loss
     stacked = np.stack([orders[m] for m in names])
-    loss = {name: order_totals(stacked, engine, arrays=arrays, predictor=predictor, n_fixed=1)
+    loss = {name: order_totals(stacked, engine.without_rules(), arrays=arrays, predictor=predictor, n_fixed=1)
             for name, engine in preset_settings().items()}
     out = {}
     for i, m in enumerate(names):

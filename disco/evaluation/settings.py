@@ -47,7 +47,7 @@ class EvalSettings:
     n_builds: int = 20  # builds: seed songs drawn from the test playlists
     build_pool: int = 300  # builds: subgenre pool size
     build_length: int = 20
-    peak_arc_weight: float = 5.0
+    peak_arc_weight: float = EngineSettings().arc_weight  # the default: arcs must show at it
     build_grid_sweetness: tuple[float, ...] = (0.5, 0.7, 1.0)
     build_grid_smoothness: tuple[float, ...] = (0.4, 0.6, 0.8, 1.0)
 
@@ -85,7 +85,8 @@ def method_info(method: str) -> str:
         extra = (f" + Camelot-compatible moves only + at most {DJ_RULES['max_bpm_change']:g}% tempo change"
                  if with_rules else "")
         if method in REORDER_METHODS:
-            extra += " + local search (2-opt / or-opt moves on the true loss), as the Reorder page"
+            extra += (" + the reorder search: starts from the pairwise optimum, the DJ sort and beam, polished by "
+                      "local search on the true loss, as the Reorder page")
         return f"DISCO {search}, {preset} preset{extra}"
     return {"nearest_neighbour": "always the closest unused song in feature space",
             "camelot_bpm": "a Camelot-compatible key with the closest folded tempo, else the closest tempo",

@@ -23,30 +23,19 @@ import pandas as pd
 from disco.data.libraries.rekordbox import location_from_path
 from disco.data.libraries.traktor import BOOT_VOLUME, primary_key
 from disco.data.libraries.traktor import location_from_path as traktor_location
+from disco.export.text import NOT_ONE_LINE, one_line, seconds, spotify_url
 from disco.theory.keys import musical_name, open_key_code
 
 DJ_FORMATS = ("m3u8", "rekordbox", "nml")
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
-_SPOTIFY_ID = re.compile(r"^[0-9A-Za-z]{22}$")
-# Control characters (C0, DEL, C1), Unicode line/paragraph separators and other code points XML 1.0 cannot
-# hold: a title must never start a new line in an M3U8 nor make an XML file invalid.
-_NOT_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff\ud800-\udfff]")
-_SPACES = re.compile(r"\s+")
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
-
-
-def one_line(text) -> str:
-    """``text`` with control characters and line breaks replaced by spaces, runs of spaces collapsed."""
-    if text is None or (isinstance(text, float) and math.isnan(text)):
-        return ""
-    return _SPACES.sub(" ", _NOT_ONE_LINE.sub(" ", str(text))).strip()
 
 
 def _usable_path(value) -> str:
     """The song's absolute file path, or "" when it has none or it cannot be written (a control character
     in a file name would break the line or the XML)."""
     text = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
-    if not text or _NOT_ONE_LINE.search(text):
+    if not text or NOT_ONE_LINE.search(text):
         return ""
     if _WINDOWS_DRIVE.match(text) or text.startswith("/"):
         return text
@@ -91,8 +80,7 @@ def songs_without_file(rows: pd.DataFrame) -> list[str]:
 
 
 def _seconds(song: dict) -> int | None:
-    ms = song["duration_ms"]
-    return round(ms / 1000) if ms > 0 else None  # NaN compares False
+    return seconds(song["duration_ms"])
 
 
 # --- M3U8 -------------------------------------------------------------------------------------------------
@@ -110,9 +98,8 @@ def to_m3u8(rows: pd.DataFrame, base_dir=None) -> str:
         extinf = f"#EXTINF:{-1 if seconds is None else seconds},{_label(song)}"
         if song["path"]:
             lines += [extinf, _m3u_path(song["path"], base)]
-        elif _SPOTIFY_ID.match(song["track_id"]):
-            lines += [f"# no local file for {_label(song)}: Spotify link", extinf,
-                      f"https://open.spotify.com/track/{song['track_id']}"]
+        elif spotify_url(song["track_id"]):
+            lines += [f"# no local file for {_label(song)}: Spotify link", extinf, spotify_url(song["track_id"])]
         else:
             lines.append(f"# no local file and no Spotify link for {_label(song)}; left out")
     return "\n".join(lines) + "\n"

@@ -1,4 +1,4 @@
-"""The feature space: the 8 abstract audio features -> Yeo-Johnson + standard scaler (``z``), and a 3D PCA.
+"""The feature space: the audio features -> Yeo-Johnson + standard scaler (``z``), and a 3D PCA.
 
 Fitted with scikit-learn, then kept as plain NumPy parameters (lambdas, means, scales, PCA axes) so that
 loading and transforming need neither scikit-learn nor pickles: a saved space is one small ``.npz``.
@@ -20,11 +20,11 @@ _FORMAT = "disco-feature-space-1"
 _EPS = 1e-6  # beyond the transform's range the inverse saturates near its bound instead of dividing by 0
 
 
-def _features_matrix(songs: pd.DataFrame) -> np.ndarray:
-    missing = [c for c in ABSTRACT_FEATURES if c not in songs.columns]
+def _features_matrix(songs: pd.DataFrame, features=ABSTRACT_FEATURES) -> np.ndarray:
+    missing = [c for c in features if c not in songs.columns]
     if missing:
-        raise ValueError(f"songs frame lacks feature columns {missing}; expected {list(ABSTRACT_FEATURES)}")
-    x = songs[list(ABSTRACT_FEATURES)].to_numpy(dtype=np.float64)
+        raise ValueError(f"songs frame lacks feature columns {missing}; expected {list(features)}")
+    x = songs[list(features)].to_numpy(dtype=np.float64)
     if not np.isfinite(x).all():
         bad = int((~np.isfinite(x).all(axis=1)).sum())
         raise ValueError(f"{bad} songs have missing or infinite abstract features")
@@ -63,14 +63,16 @@ def inverse_yeo_johnson(y: np.ndarray, lambdas: np.ndarray) -> np.ndarray:
 
 
 class FeatureSpace:
-    """Yeo-Johnson + StandardScaler on the 8 abstract features, PCA(3) on the result.
+    """Yeo-Johnson + StandardScaler on the audio ``features`` (default the 8 abstract features), PCA(3) on
+    the result.
 
-    ``fit`` drops duplicate songs (identical abstract features) first, so songs listed several times
-    do not weigh more. After fitting: ``lambdas_``, ``mean_``, ``scale_`` (8,), ``pca_mean_`` (8,),
-    ``pca_components_`` (3, 8), ``n_fit_songs_``.
+    ``fit`` drops duplicate songs (identical features) first, so songs listed several times do not weigh
+    more. After fitting: ``lambdas_``, ``mean_``, ``scale_`` (d,), ``pca_mean_`` (d,), ``pca_components_``
+    (3, d), ``n_fit_songs_``.
     """
 
-    def __init__(self, n_components: int = 3):
+    def __init__(self, features: tuple[str, ...] = ABSTRACT_FEATURES, n_components: int = 3):
+        self.features = tuple(features)
         self.n_components = n_components
 
     # -- fitting ---------------------------------------------------------------------------------
@@ -79,7 +81,7 @@ class FeatureSpace:
         from sklearn.decomposition import PCA
         from sklearn.preprocessing import PowerTransformer, StandardScaler
 
-        x = np.unique(_features_matrix(songs), axis=0)
+        x = np.unique(_features_matrix(songs, self.features), axis=0)
         if len(x) < max(2, self.n_components):
             raise ValueError(f"need at least {max(2, self.n_components)} distinct songs to fit, got {len(x)}")
         power = PowerTransformer(method="yeo-johnson", standardize=False).fit(x)
@@ -101,41 +103,32 @@ class FeatureSpace:
 
     # -- transforms ------------------------------------------------------------------------------
     def transform(self, songs: pd.DataFrame | np.ndarray) -> np.ndarray:
-        """Raw features (frame with the 8 columns, or an (n, 8) array in schema order) -> ``z`` (n, 8) float32."""
+        """Raw features (frame with the feature columns, or an (n, d) array in their order) -> ``z`` (n, d)
+        float32."""
         self._check_fitted()
-        x = _features_matrix(songs) if isinstance(songs, pd.DataFrame) else np.asarray(songs, np.float64)
+        x = _features_matrix(songs, self.features) if isinstance(songs, pd.DataFrame) \
+            else np.asarray(songs, np.float64)
         return ((yeo_johnson(x, self.lambdas_) - self.mean_) / self.scale_).astype(np.float32)
 
     def inverse_transform(self, z: np.ndarray) -> pd.DataFrame:
-        """``z`` (n, 8) -> raw abstract features (frame, schema order); 0..1 features clipped to 0..1."""
+        """``z`` (n, d) -> raw features (frame, in :attr:`features` order); 0..1 features clipped to 0..1."""
         self._check_fitted()
         z = np.atleast_2d(np.asarray(z, dtype=np.float64))
         x = inverse_yeo_johnson(z * self.scale_ + self.mean_, self.lambdas_)
-        x[:, :7] = np.clip(x[:, :7], 0.0, 1.0)
-        return pd.DataFrame(x, columns=list(ABSTRACT_FEATURES))
+        bounded = [j for j, f in enumerate(self.features) if f != "loudness"]
+        x[:, bounded] = np.clip(x[:, bounded], 0.0, 1.0)
+        return pd.DataFrame(x, columns=list(self.features))
 
     def project(self, z: np.ndarray) -> np.ndarray:
-        """``z`` (n, 8) -> PCA coordinates (n, 3) float32, for the 3D trajectory."""
+        """``z`` (n, d) -> PCA coordinates (n, 3) float32, for the 3D trajectory."""
         self._check_fitted()
         z = np.atleast_2d(np.asarray(z, dtype=np.float64))
         return ((z - self.pca_mean_) @ self.pca_components_.T).astype(np.float32)
 
     def song_arrays(self, songs: pd.DataFrame) -> SongArrays:
-        """The numeric view of a songs frame (needs the abstract features plus key, mode, tempo)."""
-        for col in ("key", "mode", "tempo"):
-            if col not in songs.columns:
-                raise ValueError(f"songs frame lacks column {col!r}")
+        """The numeric view of a songs frame in this space (needs :attr:`features` for every song)."""
         z = self.transform(songs)
-        return SongArrays(
-            z=z,
-            mode=songs["mode"].to_numpy(dtype=np.int8),
-            key=songs["key"].to_numpy(dtype=np.int8),
-            tempo=songs["tempo"].to_numpy(dtype=np.float32),
-            pca=self.project(z),
-            energy=songs["energy"].to_numpy(dtype=np.float32),
-            valence=songs["valence"].to_numpy(dtype=np.float32),
-            artist=_artist_codes(songs),
-        )
+        return song_arrays(songs, z, self.project(z))
 
     # -- persistence -----------------------------------------------------------------------------
     def to_dict(self) -> dict[str, np.ndarray]:
@@ -143,7 +136,7 @@ class FeatureSpace:
         return {
             "lambdas": self.lambdas_, "mean": self.mean_, "scale": self.scale_,
             "pca_mean": self.pca_mean_, "pca_components": self.pca_components_,
-            "meta": np.array(json.dumps({"format": _FORMAT, "features": list(ABSTRACT_FEATURES),
+            "meta": np.array(json.dumps({"format": _FORMAT, "features": list(self.features),
                                          "n_fit_songs": self.n_fit_songs_})),
         }
 
@@ -168,14 +161,30 @@ class FeatureSpace:
                           ("lambdas", "mean", "scale", "pca_mean", "pca_components")}
         except (KeyError, ValueError, OSError) as exc:
             raise ModelError(f"{path} is not a DISCO feature space ({exc})") from exc
-        if meta.get("format") != _FORMAT or tuple(meta.get("features", ())) != ABSTRACT_FEATURES:
+        features = tuple(meta.get("features", ()))
+        if meta.get("format") != _FORMAT or not features or len(features) != len(params["lambdas"]):
             raise ModelError(f"{path} was written for another feature layout ({meta}); retrain with "
-                             "`python -m disco train`")
-        fs = cls(n_components=params["pca_components"].shape[0])
+                             "`disco train`")
+        fs = cls(features, n_components=params["pca_components"].shape[0])
         fs.lambdas_, fs.mean_, fs.scale_ = params["lambdas"], params["mean"], params["scale"]
         fs.pca_mean_, fs.pca_components_ = params["pca_mean"], params["pca_components"]
         fs.n_fit_songs_ = int(meta.get("n_fit_songs", 0))
         return fs
+
+
+def song_arrays(songs: pd.DataFrame, z: np.ndarray, pca: np.ndarray) -> SongArrays:
+    """The engine's arrays of a songs frame with its feature vectors ``z`` (n, d) and plot coordinates
+    ``pca`` (n, 3): a song without a key gets -1 (no key), without a tempo NaN (scored neutrally)."""
+    missing = [c for c in ("key", "mode", "tempo") if c not in songs]
+    if missing:
+        raise ValueError(f"songs frame lacks column(s) {missing}")
+    key = pd.to_numeric(songs["key"], errors="coerce").fillna(-1).to_numpy(dtype=np.int8)
+    mode = pd.to_numeric(songs["mode"], errors="coerce").fillna(1).to_numpy(dtype=np.int8)
+    optional = {name: songs[name].to_numpy(dtype=np.float32) if name in songs else None
+                for name in ("energy", "valence")}
+    return SongArrays(z=np.asarray(z, dtype=np.float32), mode=mode, key=key,
+                      tempo=songs["tempo"].to_numpy(dtype=np.float32), pca=np.asarray(pca, dtype=np.float32),
+                      artist=_artist_codes(songs), **optional)
 
 
 def _artist_codes(songs: pd.DataFrame) -> np.ndarray:

@@ -2,7 +2,8 @@
 
 TensorFlow/Keras are imported inside functions only: importing this module is cheap.
 
-Architectures (input per step: mode + 8 transformed features; output: the next song's 8):
+Architectures (input per step: mode + the ``n_features`` transformed features, 8 for the main network;
+output: the next song's ``n_features``):
 
 - ``reference``: the spec's Masking -> SimpleRNN(16, linear) x2 -> Dense(8, linear).
 - ``gru``: Masking -> GRU(32, tanh) x2 -> Dense(8).
@@ -26,15 +27,15 @@ ARCHITECTURES: dict[str, dict] = {
     "gru_residual": {"layers": [("gru", 32, "tanh")] * 2, "residual": True},
     "lstm": {"layers": [("lstm", 32, "tanh")] * 2, "residual": False},
 }
-INPUT_DIM, OUTPUT_DIM = 9, 8
+INPUT_DIM, OUTPUT_DIM = 9, 8  # the main network: mode + the 8 abstract features in, the 8 out
 
 
-def describe(name: str) -> str:
+def describe(name: str, n_features: int = OUTPUT_DIM) -> str:
     """One line: the architecture ``name`` in words, e.g. 'Masking -> SimpleRNN(16, linear) x2 -> Dense(8)'."""
     arch = _arch(name)
     kinds = {"simple_rnn": "SimpleRNN", "gru": "GRU", "lstm": "LSTM"}
     parts = [f"{kinds[k]}({u}, {a})" for k, u, a in arch["layers"]]
-    text = "Masking -> " + " -> ".join(parts) + " -> Dense(8, linear)"
+    text = "Masking -> " + " -> ".join(parts) + f" -> Dense({n_features}, linear)"
     return text + (" + running mean of z so far" if arch["residual"] else "") + "; MAE, Adam"
 
 
@@ -75,18 +76,21 @@ def custom_objects() -> dict:
     return dict(_CUSTOM)
 
 
-def build_model(name: str = "reference", learning_rate: float = 1e-3):
-    """A compiled Keras model (MAE loss, Adam) for architecture ``name``; input (batch, time, 9)."""
+def build_model(name: str = "reference", learning_rate: float = 1e-3, n_features: int = OUTPUT_DIM):
+    """A compiled Keras model (MAE loss, Adam) for architecture ``name`` on ``n_features`` features;
+    input (batch, time, 1 + n_features), output (batch, time, n_features)."""
     import keras
 
     arch = _arch(name)
     layer_types = {"simple_rnn": keras.layers.SimpleRNN, "gru": keras.layers.GRU, "lstm": keras.layers.LSTM}
-    inp = keras.Input(shape=(None, INPUT_DIM), name="songs")
+    if n_features < 1:
+        raise ModelError(f"a network needs at least one feature, got n_features={n_features}")
+    inp = keras.Input(shape=(None, 1 + n_features), name="songs")
     masked = keras.layers.Masking(mask_value=0.0, name="masking")(inp)
     h = masked
     for i, (kind, units, act) in enumerate(arch["layers"]):
         h = layer_types[kind](units, activation=act, return_sequences=True, name=f"rnn{i}")(h)
-    out = keras.layers.Dense(OUTPUT_DIM, activation="linear", name="dense")(h)
+    out = keras.layers.Dense(n_features, activation="linear", name="dense")(h)
     if arch["residual"]:
         mean = custom_objects()["RunningMean"](name="running_mean")(masked)
         out = keras.layers.Add(name="residual")([out, mean])
@@ -144,7 +148,7 @@ class _TqdmEpochs:
 
 
 def predict(model, X: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    """Keras predictions (W, T, 8) float32 for inputs ``X`` (W, T, 9)."""
+    """Keras predictions (W, T, d) float32 for inputs ``X`` (W, T, 1 + d)."""
     return np.asarray(model.predict(X, batch_size=batch_size, verbose=0), dtype=np.float32)
 
 
@@ -161,8 +165,9 @@ def stepper_meta(model, name: str) -> dict:
         if kind == "gru" and not cfg.get("reset_after", True):
             raise ModelError("the NumPy stepper needs GRU(reset_after=True)")
         layers.append(spec)
-    return {"name": name, "architecture": describe(name), "input_dim": INPUT_DIM, "output_dim": OUTPUT_DIM,
-            "layers": layers, "residual": arch["residual"]}
+    n_features = int(model.get_layer("dense").units)
+    return {"name": name, "architecture": describe(name, n_features), "input_dim": 1 + n_features,
+            "output_dim": n_features, "layers": layers, "residual": arch["residual"]}
 
 
 def export_stepper(model, name: str, path: str | Path, extra_meta: dict | None = None) -> Path:

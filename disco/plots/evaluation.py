@@ -1,56 +1,77 @@
 """Plotly figures of the Evaluate page, from a saved evaluation result (no Streamlit).
 
-The label tables name the evaluation's measures for people; the page uses them for its tables too.
+Every code name (methods, builds, measures) is shown through :mod:`disco.plots.names`; the label tables below
+are the page's table headers too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
-from disco.theory.tempo import TEMPO_TOLERANCE_PCT
+from disco.plots import names
 
-MARGIN = dict(t=50, b=20, l=20, r=20)
-ORDER_LABELS = {"camelot_rate": "Camelot-compatible moves", "tempo_rate": f"tempo within {TEMPO_TOLERANCE_PCT:g}%",
-                "feature_step": "mean feature step", "energy_change": "mean |energy change|",
-                "total_loss": "reference loss / playlist", "loss_per_transition": "reference loss / move",
-                "total_loss_dj": "DJ-preset loss / playlist", "loss_per_transition_dj": "DJ-preset loss / move",
-                "relaxed_rate": "moves relaxing a rule"}
-BUILD_LABELS = {"sweetness": "sweetness", "smoothness": "smoothness", "camelot_rate": "Camelot-compatible",
-                "tempo_rate": f"tempo within {TEMPO_TOLERANCE_PCT:g}%", "feature_step": "feature step",
-                "step_ratio": "step x reference", "energy_change": "|energy change|",
-                "peak_share": "peak shape (share of builds)", "relaxed_moves": "relaxed moves",
-                "arc_error": "|energy - arc target|"}
-BUILD_ROW_LABELS = {"dj": "DJ preset (default)", "reference": "reference (the spec's)",
-                    "dj_peak": "DJ preset + peak arc", "reference_peak": "reference + peak arc"}
+MARGIN = dict(t=60, b=20, l=20, r=20)
+ORDER_COLUMNS = ("camelot_rate", "tempo_rate", "feature_step", "energy_change", "total_loss", "loss_per_transition",
+                 "total_loss_dj", "loss_per_transition_dj", "relaxed_rate")
+ORDER_LABELS = {c: names.measure(c) for c in ORDER_COLUMNS}
+BUILD_LABELS = {"sweetness": "sweetness", "smoothness": "smoothness",
+                **{c: names.measure(c) for c in ("camelot_rate", "tempo_rate", "feature_step", "step_ratio",
+                                                 "energy_change", "peak_share", "relaxed_moves", "arc_error")}}
+BUILD_ROW_LABELS = dict(names.BUILDS)
 
 
 def bars(frame: pd.DataFrame, columns: Sequence[str], title: str) -> go.Figure:
-    """Grouped bars: one group per row of ``frame`` (a method), one bar per measure in ``columns``."""
-    fig = go.Figure([go.Bar(name=ORDER_LABELS.get(c, c), x=frame.index.tolist(), y=frame[c].tolist())
-                     for c in columns])
-    fig.update_layout(barmode="group", title=title, height=360, margin=MARGIN, legend=dict(orientation="h"))
+    """Grouped bars: one group per row of ``frame`` (a method, by its code name), one bar per measure in
+    ``columns``."""
+    x = [names.method(m) for m in frame.index]
+    fig = go.Figure([go.Bar(name=names.measure(c), x=x, y=frame[c].tolist()) for c in columns])
+    fig.update_layout(barmode="group", title=dict(text=title, y=0.98, yanchor="top"), height=420,
+                      margin=dict(MARGIN, t=95), legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
+                      xaxis=dict(automargin=True))
     return fig
 
 
-def sensitivity(rows: pd.DataFrame, metric: str) -> go.Figure:
-    """``metric`` against each slider's value (one line per slider; the others at the DJ preset)."""
-    fig = go.Figure()
-    for slider, part in rows.groupby("slider", sort=False):
-        fig.add_trace(go.Scatter(x=part["value"], y=part[metric], mode="lines+markers", name=slider))
-    fig.update_layout(title=f"{ORDER_LABELS.get(metric, metric)} as one slider moves (others at the DJ preset)",
-                      xaxis_title="slider value", yaxis_title=metric, height=380, margin=MARGIN)
+def sensitivity(rows: pd.DataFrame, metric: str, ranges: Mapping[str, tuple[float, float]] | None = None) -> go.Figure:
+    """``metric`` against each slider's value, one panel per slider (the others at the DJ preset). ``ranges``:
+    slider -> (low, high), the panel's x range (the slider's own); values outside it are left out. The preset's
+    value is marked with a star."""
+    sliders = list(dict.fromkeys(rows["slider"]))
+    cols = 2 if len(sliders) > 1 else 1
+    fig = make_subplots(rows=int(np.ceil(len(sliders) / cols)), cols=cols, subplot_titles=sliders,
+                        vertical_spacing=0.18, horizontal_spacing=0.1)
+    for k, slider in enumerate(sliders):
+        part = rows[rows["slider"] == slider].sort_values("value")
+        low, high = (ranges or {}).get(slider, (part["value"].min(), part["value"].max()))
+        part = part[(part["value"] >= low - 1e-9) & (part["value"] <= high + 1e-9)]
+        where = dict(row=k // cols + 1, col=k % cols + 1)
+        fig.add_trace(go.Scatter(x=part["value"], y=part[metric], mode="lines+markers", name=slider,
+                                 hovertemplate=f"{slider} %{{x:g}}: %{{y:.3f}}<extra></extra>"), **where)
+        default = part[part.get("is_default", pd.Series(False, index=part.index)).astype(bool)]
+        if len(default):
+            fig.add_trace(go.Scatter(x=default["value"], y=default[metric], mode="markers", showlegend=False,
+                                     name=f"{slider}: preset value", marker=dict(symbol="star", size=14,
+                                                                                 color="#ff7f0e"),
+                                     hovertemplate=f"preset: {slider} %{{x:g}}: %{{y:.3f}}<extra></extra>"), **where)
+        pad = (high - low) * 0.03
+        fig.update_xaxes(range=[low - pad, high + pad], title_text="slider value", **where)
+    fig.update_layout(title=f"{names.measure(metric)} as one slider moves (others at the DJ preset; ★ the "
+                            "preset's value)", height=260 * int(np.ceil(len(sliders) / cols)) + 80, margin=MARGIN,
+                      showlegend=False)
     return fig
 
 
 def thirds(rows: Mapping[str, Mapping]) -> go.Figure:
     """Mean energy of the first, middle and last third of the builds, per build setting."""
-    fig = go.Figure([go.Bar(name=BUILD_ROW_LABELS.get(name, name), x=["first third", "middle third", "last third"],
+    fig = go.Figure([go.Bar(name=names.build(name), x=["first third", "middle third", "last third"],
                             y=r["thirds"]) for name, r in rows.items()])
-    fig.update_layout(barmode="group", title="mean energy of each third of the builds (peak arc: middle highest)",
-                      yaxis_title="raw energy", height=360, margin=MARGIN, legend=dict(orientation="h"))
+    fig.update_layout(barmode="group", title="Mean energy of each third of the builds (peak arc: middle highest)",
+                      yaxis_title="raw energy", height=400, margin=MARGIN,
+                      legend=dict(orientation="h", y=-0.15))
     return fig
 
 
@@ -65,8 +86,8 @@ def weight_grid(grid: pd.DataFrame, targets: Mapping[str, float]) -> go.Figure:
     fig.add_hline(y=targets.get("camelot_rate", 0.8), line_dash="dot")
     fig.add_vline(x=targets.get("step_ratio", 1.1), line_dash="dot")
     tempo_target = targets.get("tempo_rate", 0.85)
-    fig.update_layout(title="sweetness/smoothness on builds: Camelot rate vs step (target: above and left of "
-                            f"the dotted lines, tempo >= {tempo_target:.0%})",
-                      xaxis_title="feature step x reference", yaxis_title="Camelot-compatible moves", height=400,
+    fig.update_layout(title="Sweetness/smoothness on builds: Camelot rate vs step<br><sup>target: above and left "
+                            f"of the dotted lines, tempo ≥ {tempo_target:.0%}</sup>",
+                      xaxis_title="feature step x reference", yaxis_title="Camelot-compatible moves", height=420,
                       margin=MARGIN)
     return fig

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 import numpy as np
 import plotly.graph_objects as go
 
+from disco.plots import names
 from disco.theory.keys import PITCH_NAMES, camelot_code, camelot_key_score, key_table, parse_key
 from disco.theory.tempo import DJ_TEMPO_WIDTH_PCT, TEMPO_TOLERANCE_PCT, tempo_score
 
@@ -20,36 +21,45 @@ MARGIN = dict(l=10, r=10, t=40, b=10)
 
 
 def mae_bars(maes: Mapping[str, float], mad: float | None = None, highlight: str | None = None) -> go.Figure:
-    """Test MAE per predictor (lower is better), sorted; the mean absolute deviation as a dashed line."""
+    """Test MAE per predictor (lower is better), sorted; the mean absolute deviation as a dashed line.
+    ``maes``: code name ("global_mean", "network: gru") -> MAE; shown by :func:`disco.plots.names.predictor`."""
     items = sorted(maes.items(), key=lambda kv: kv[1])
-    names = [k for k, _ in items]
-    colours = [HIGHLIGHT if k == highlight else BAR for k in names]
-    fig = go.Figure(go.Bar(x=names, y=[v for _, v in items], marker_color=colours, name="test MAE",
+    codes = [k for k, _ in items]
+    colours = [HIGHLIGHT if k == highlight else BAR for k in codes]
+    fig = go.Figure(go.Bar(x=[names.predictor(k) for k in codes], y=[v for _, v in items], marker_color=colours,
+                           name="test MAE",
                            text=[f"{v:.3f}" for _, v in items], textposition="outside"))
     if mad is not None:
         fig.add_hline(y=mad, line=dict(dash="dash", color="grey"),
                       annotation_text=f"mean absolute deviation {mad:.3f}", annotation_position="top left")
     top = max([v for _, v in items] + ([mad] if mad else [])) if items else 1.0
     fig.update_layout(title="Test MAE on held-out playlists (lower is better)",
-                      height=360, yaxis=dict(title="MAE", range=[0, top * 1.15]), margin=MARGIN)
+                      height=400, yaxis=dict(title="MAE", range=[0, top * 1.15]), margin=MARGIN,
+                      xaxis=dict(automargin=True, tickangle=-30))
     return fig
 
 
-def tempo_score_curves(lo: float = 0.4, hi: float = 2.5, n: int = 600,
-                       width_pct: float = DJ_TEMPO_WIDTH_PCT) -> go.Figure:
-    """The loss's tempo term (-1..1) against the tempo ratio (log axis): the DJ kernel of ``width_pct``
-    percent (trace "DJ kernel", the default) and the spec's ``cos(2 pi log2 ratio)`` (trace "reference");
-    the +/- :data:`TEMPO_TOLERANCE_PCT` percent band a DJ can mix is shaded around 1/2, 1 and 2."""
+TEMPO_CURVES = {"dj": ("DJ kernel", dict(width=3)), "reference": ("reference", dict(dash="dot"))}
+
+
+def tempo_score_curves(scores=("dj", "reference"), lo: float = 0.4, hi: float = 2.5, n: int = 600,
+                       width_pct: float = DJ_TEMPO_WIDTH_PCT, title: str | None = None) -> go.Figure:
+    """The loss's tempo term (-1..1) against the tempo ratio (log axis), one line per score of ``scores`` in
+    that order: "dj" the DJ kernel of ``width_pct`` percent (trace "DJ kernel", the default), "reference"
+    the spec's ``cos(2 pi log2 ratio)`` (trace "reference"); the +/- :data:`TEMPO_TOLERANCE_PCT` percent band a
+    DJ can mix is shaded around 1/2, 1 and 2."""
     ratio = np.geomspace(lo, hi, n)
     fig = go.Figure()
-    for name, score, style in (("DJ kernel", "dj", dict(width=3)), ("reference", "reference", dict(dash="dot"))):
+    for score in scores:
+        name, style = TEMPO_CURVES[score]
         fig.add_trace(go.Scatter(x=ratio, y=tempo_score(1.0, ratio, score, width_pct), mode="lines", name=name,
                                  line=style, hovertemplate="ratio %{x:.3f}: %{y:.2f}<extra></extra>"))
     tol = TEMPO_TOLERANCE_PCT / 100
     for centre in (0.5, 1.0, 2.0):
         fig.add_vrect(x0=centre * (1 - tol), x1=centre * (1 + tol), fillcolor=GOOD, opacity=0.15, line_width=0)
     ticks = [0.5, 2 ** -0.5, 1.0, 2 ** 0.5, 2.0]
-    fig.update_layout(title="Tempo score: 1 at the same, double or half tempo", height=340, margin=MARGIN,
+    fig.update_layout(title=title or "Tempo score: 1 at the same, double or half tempo", height=360,
+                      margin=dict(l=10, r=10, t=50, b=10),
                       xaxis=dict(type="log", title="tempo ratio (next / current)", tickvals=ticks,
                                  ticktext=["1/2", "1/√2", "1", "√2", "2"]),
                       yaxis=dict(title="tempo score", range=[-1.1, 1.1]),
@@ -70,8 +80,10 @@ def camelot_heatmap() -> go.Figure:
     # 576 cells: values on hover, not printed
     fig = go.Figure(go.Heatmap(z=table, x=labels, y=labels, colorscale="RdYlGn", zmin=0, zmax=1,
                                hovertemplate="%{y} -> %{x}: %{z:.2f}<extra></extra>"))
-    fig.update_layout(title="Camelot key score (DJ preset)", height=520, margin=MARGIN,
-                      yaxis=dict(autorange="reversed"))
+    fig.update_layout(title="Camelot key score (DJ preset): 1 = mixes perfectly", height=540,
+                      margin=dict(l=10, r=10, t=50, b=10),
+                      xaxis=dict(title="next song's key", automargin=True, tickangle=-90),
+                      yaxis=dict(title="current song's key", autorange="reversed", automargin=True))
     return fig
 
 
@@ -93,6 +105,8 @@ def circle_of_fifths_heatmap() -> go.Figure:
     fig = go.Figure(go.Heatmap(z=table, x=labels, y=labels, colorscale="RdYlGn", zmin=-1, zmax=1,
                                text=np.round(table, 1), texttemplate="%{text}",
                                hovertemplate="%{y} -> %{x}: %{z:.1f}<extra></extra>"))
-    fig.update_layout(title="Circle-of-fifths key similarity (reference preset)", height=520, margin=MARGIN,
-                      yaxis=dict(autorange="reversed"))
+    fig.update_layout(title="Circle-of-fifths key similarity (reference preset)", height=600,
+                      margin=dict(l=10, r=10, t=50, b=10),
+                      xaxis=dict(title="next song's key", automargin=True, tickangle=-60),
+                      yaxis=dict(title="current song's key", autorange="reversed", automargin=True))
     return fig

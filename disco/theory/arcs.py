@@ -25,6 +25,9 @@ INTERPOLATIONS = ("linear", "cubic")
 # energy 10th / 90th percentiles of the TidyTuesday catalog: a typical low and high
 DEFAULT_LOW, DEFAULT_HIGH = 0.45, 0.9
 FEATURES = ("energy", "valence")
+# a named arc runs between these quantiles of the songs' energy (what they can reach; fit_arc):
+# chosen with the default arc weight on training builds (bench/bench_builds.py)
+FIT_QUANTILES = (0.1, 0.9)
 
 Points = tuple[tuple[float, float], ...]
 

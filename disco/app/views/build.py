@@ -1,8 +1,9 @@
-"""Build: pick seed songs, tune the loss, get an ordered playlist with its flow views and downloads."""
+"""Build: pick seed songs, tune the loss, get an ordered playlist with its flow views, listen, download or send
+it."""
 
 import streamlit as st
 
-from disco.app import controls, loaders, playlist_view, seeds, sources
+from disco.app import controls, editing, loaders, playlist_view, seeds, sources
 from disco.app.errors import user_errors
 
 
@@ -10,10 +11,9 @@ def render() -> None:
     disco = sources.require_disco()
     settings = controls.settings_panel()
     st.title("Build a playlist with flow")
-    st.caption("DISCO extends your seed songs one song at a time: a recurrent network trained on real playlists "
-               "predicts the ideal next song, and each pick balances closeness to that prediction (flow), key "
-               "consonance (sweetness) and tempo (smoothness). The DJ preset (default) scores keys on the Camelot "
-               "wheel and tempo like a DJ; the Reference preset is the spec's algorithm.")
+    st.caption("DISCO extends your seed songs one song at a time: a network trained on real playlists predicts "
+               "the ideal next song, and each pick balances closeness to it (flow), key (sweetness) and tempo "
+               "(smoothness). The DJ preset (default) mixes keys on the Camelot wheel and tempo like a DJ.")
     with user_errors():
         chosen = seeds.seed_picker(disco.catalog)
         if not chosen:
@@ -22,6 +22,7 @@ def render() -> None:
         playlist = loaders.build_playlist(disco, chosen, settings.engine, length=settings.length,
                                           pool=settings.pool, pool_size=settings.pool_size)
         playlist_view.show_playlist(disco, playlist, key="build")
+        editing.edit_panel(disco, playlist, key="build")  # editing and set planning: see disco/app/editing.py
 
 
 if __name__ == "__main__":  # run as a page by app.py

@@ -4,8 +4,9 @@ import from Spotify."""
 import pandas as pd
 import streamlit as st
 
-from disco.app import catalog_report, sources, spotify_panel
+from disco.app import catalog_report, sources, spotify_panel, uploads
 from disco.app.errors import user_errors
+from disco.app.text import md_escape
 
 
 def loaded_section() -> None:
@@ -16,8 +17,9 @@ def loaded_section() -> None:
     catalog = sources.load_disco(src).catalog
     report = catalog.report
     st.subheader("Loaded catalog")
-    st.markdown(f"**Source:** `{report.source}` ({report.schema} layout)"
-                + ("" if src.is_default else " — uploaded for this session"))
+    # a file name is the user's text: shown literally; where the server keeps its data is not shown
+    where = sources.data_file_name() if src.is_default else f"{src.name}, uploaded for this session"
+    st.markdown(f"**Source:** {md_escape(where)} ({md_escape(report.schema)} layout)")
     cols = st.columns(5)
     cols[0].metric("rows read", f"{report.rows_read:,}")
     cols[1].metric("songs kept", f"{report.songs_kept:,}", help="unique tracks")
@@ -54,7 +56,7 @@ def render() -> None:
     with left:
         st.subheader("Upload another song file")
         st.caption("CSV or Parquet with Spotify audio features (TidyTuesday, spotifyr, Exportify, Kaggle "
-                   "'Spotify Tracks' layouts...). It becomes this session's catalog.")
+                   f"'Spotify Tracks' layouts...). It becomes this session's catalog. {uploads.size_help()}")
         sources.upload_widget(key="data_upload")
     with right:
         st.subheader("Fetch the public data set")

@@ -1,11 +1,16 @@
-"""Model: the model card (test MAE against baselines), what the network is, and the music theory in the loss."""
+"""Model: how DISCO scores a move (the default DJ scoring first, then the spec's reference), then the network
+and its model card (test MAE against baselines)."""
 
 import streamlit as st
 
 from disco.app import loaders, model_card
 from disco.app.errors import user_errors
 from disco.plots import model as plots
+from disco.plots import names
 
+INTRO = ("DISCO picks each next song by a score that adds three things: how close the song is to what a network "
+         "trained on real playlists expects next (**flow**), how well its key mixes with the song before "
+         "(**sweetness**), and how well its tempo does (**smoothness**). Lower loss = a better next song.")
 NETWORK = (
     "The network reads the playlist so far, one song at a time (its **mode** and 8 transformed audio features: "
     "acousticness, danceability, energy, instrumentalness, liveness, speechiness, valence, loudness, after a "
@@ -15,14 +20,46 @@ NETWORK = (
     "trained with MAE on playlist windows of up to 50 songs.")
 
 
+def dj_section() -> None:
+    st.subheader("How a move is scored: the DJ preset (default)")
+    st.markdown(model_card.dj_scoring())
+    left, right = st.columns(2)
+    with left:
+        st.plotly_chart(plots.camelot_heatmap(), key="camelot_heatmap")
+        st.caption("sweetness x key score: hover a cell for the score of mixing one Camelot code into another; "
+                   "the loss uses 2 x score - 1 (the key term, -1..1, of the playlist's loss table).")
+    with right:
+        st.plotly_chart(plots.tempo_score_curves(("dj",), title="DJ tempo score: 1 at the same, double or half "
+                                                                "tempo"), key="tempo_dj")
+        st.caption("smoothness x tempo score: the DJ kernel falls off within a few percent; the shaded bands are "
+                   "the changes a DJ can beat-match.")
+
+
+def reference_section() -> None:
+    st.subheader("The reference preset (the spec's algorithm)")
+    st.markdown(model_card.reference_scoring())
+    left, right = st.columns(2)
+    with left:
+        st.plotly_chart(plots.circle_of_fifths_heatmap(), key="circle_heatmap")
+        st.caption("sweetness x key similarity: circle-of-fifths steps (minor keys at their relative major); 0 "
+                   "or 1 step scores 1, the tritone -1, a song without a detected key 0.")
+    with right:
+        st.plotly_chart(plots.tempo_score_curves(("reference", "dj"), title="Reference tempo score (dotted) "
+                                                 "against the DJ kernel"), key="tempo_reference")
+        st.caption("The reference cosine is lenient: a 6% change still scores about 0.9.")
+
+
 def card_section(model) -> None:
     card = model.card
-    if card.get("verdict"):
-        st.info(card["verdict"])
+    st.subheader("The network")
+    st.markdown(NETWORK)
+    line = model_card.verdict(card, model.name)
+    if line:
+        st.info(line)
     test = card.get("test", {})
     mad = test.get("mad")
     cols = st.columns(4)
-    cols[0].metric("chosen network", model.name)
+    cols[0].metric("chosen network", names.network(model.name))
     if "network" in test.get("mae", {}):
         cols[1].metric("test MAE", f"{test['mae']['network']:.4f}")
     if mad:
@@ -32,53 +69,27 @@ def card_section(model) -> None:
     tables = model_card.card_tables(card)
     left, right = st.columns(2)
     with left:
-        st.subheader("Test MAE: network vs baselines")
-        st.dataframe(tables["mae"], hide_index=True, key="mae_table",
-                     column_config={"test MAE": st.column_config.NumberColumn(format="%.4f"),
-                                    "MAE / MAD": st.column_config.NumberColumn(format="%.3f")})
-        st.caption("Baselines: global_mean (the mean training song), last_song (the next song repeats the "
-                   "current one), playlist_mean (the mean of the playlist so far).")
+        st.markdown("**Test MAE: network vs baselines**")
+        st.table(tables["mae"].style.hide().format({"test MAE": "{:.4f}", "MAE / MAD": "{:.3f}"}))
+        st.caption("Baselines: the average training song, the same song again, the playlist's average so far.")
     with right:
         st.plotly_chart(plots.mae_bars(model_card.card_maes(card), mad=mad, highlight=f"network: {model.name}"),
                         key="mae_bars")
-    st.subheader("Data split (by playlist)")
-    st.dataframe(tables["splits"], hide_index=True, key="split_table")
+    st.markdown("**Data split (by playlist)**")
+    st.table(tables["splits"].style.hide())
     if len(tables["candidates"]):
-        st.subheader("Candidate networks")
-        st.dataframe(tables["candidates"], hide_index=True, key="candidates_table")
-
-
-def theory_section() -> None:
-    st.subheader("Music theory in the loss")
-    st.markdown("**DJ preset (default)**: the Camelot key score and the DJ tempo kernel.")
-    left, right = st.columns(2)
-    with left:
-        st.plotly_chart(plots.camelot_heatmap(), key="camelot_heatmap")
-    with right:
-        st.plotly_chart(plots.tempo_score_curves(), key="tempo_curves")
-        st.caption("smoothness x tempo score: the DJ kernel (default) falls off within a few percent; the "
-                   "reference cosine is lenient. Both score the same, double or half tempo 1; the shaded bands "
-                   "are what a DJ can mix.")
-        st.caption("sweetness x key score (DJ): hover a cell for the score of mixing one Camelot code into "
-                   "another; the loss uses 2 x score - 1.")
-    st.markdown("**Reference preset**: the circle of fifths.")
-    left, right = st.columns(2)
-    with left:
-        st.plotly_chart(plots.circle_of_fifths_heatmap(), key="circle_heatmap")
-    with right:
-        st.caption("sweetness x key similarity (reference): circle-of-fifths steps (minor keys at their relative "
-                   "major); 0 or 1 step scores 1, the tritone -1, a song without a detected key 0.")
+        st.markdown("**Candidate networks**")
+        st.table(tables["candidates"].style.hide().format(precision=4))
 
 
 def render() -> None:
     st.title("The flow model")
+    st.markdown(INTRO)
     with user_errors():
         model = loaders.flow_model()
-        st.markdown(NETWORK)
-        st.markdown(model_card.dj_scoring())
-        st.markdown(model_card.reference_scoring())
+        dj_section()
+        reference_section()
         card_section(model)
-        theory_section()
         with st.expander("The whole model card (JSON)"):
             st.json({k: v for k, v in model.card.items() if k != "split_playlists"}, expanded=False)
 
