@@ -204,13 +204,13 @@ def test_pick_a_seed_move_a_slider_and_see_the_playlist(tmp_path):
             assert table_rows(page) == length
             wait_count(lambda: trajectory_points(page), length, "3D plot's songs")
             # the seed's row has no move: empty cells, never "None"
-            for column in ("distance", "key term (-1..1)"):
+            for column in ("key mix", "tempo mix"):
                 cells = table_column(page, column)
                 assert cells[0].strip() == "" and "None" not in cells, (column, cells)
             # the other views are tabs of the same panel, drawn in the browser without a rerun
             panel = page.frame_locator(PANEL)
-            panel.get_by_role("tab", name="Keys").click()
-            panel.locator('[role="tabpanel"][aria-label="Keys"] .main-svg').first.wait_for(timeout=30_000)
+            panel.get_by_role("tab", name="Key wheel").click()
+            panel.locator('[role="tabpanel"][aria-label="Key wheel"] .main-svg').first.wait_for(timeout=30_000)
             panel.get_by_role("tab", name="Flow in 3D").click()
 
             page.get_by_label(SEARCH_LABEL, exact=True).fill("bohemian rhapsody")
@@ -218,7 +218,7 @@ def test_pick_a_seed_move_a_slider_and_see_the_playlist(tmp_path):
             select.wait_for(timeout=30_000)
             select.click()
             page.locator('[role="option"]').filter(has_text="Queen - Bohemian Rhapsody").first.click()
-            page.get_by_text("2. Queen - Bohemian Rhapsody").wait_for(timeout=30_000)
+            page.get_by_text("1. Queen - Bohemian Rhapsody").wait_for(timeout=30_000)
             wait_ready(page)
 
             set_slider(page, "playlist length", -5)
@@ -241,7 +241,7 @@ def test_pick_a_seed_move_a_slider_and_see_the_playlist(tmp_path):
             page.get_by_role("textbox", name="Track ids / URIs / links").wait_for(timeout=30_000)
             assert {label: slider_value(page, label) for label in WEIGHT_LABELS} == settings
             open_page(page, "Build")
-            page.get_by_text("2. Queen - Bohemian Rhapsody").wait_for(timeout=30_000)
+            page.get_by_text("1. Queen - Bohemian Rhapsody").wait_for(timeout=30_000)
             wait_ready(page)
             assert {label: slider_value(page, label) for label in WEIGHT_LABELS} == settings
             assert slider_value(page, "playlist length") == length - 5

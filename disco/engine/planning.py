@@ -99,8 +99,9 @@ def build_for_minutes(build: Callable[[int], Playlist], minutes: np.ndarray, tar
     elif len(out) > 1 and total - float(minutes[out.indices[-1]]) >= target - 1e-9:
         what = "the seeds last" if min_length == len(seeds) else "the last locked song ends the set at"
         note = f"{what} {total:.1f} minutes, past the {target:g} asked"
-    if note:
-        out.message = note if not out.message else f"{out.message}; {note}"
+    # the lengths built were the planner's, not the user's: a build's own shortage note ("... instead of N songs")
+    # would name a count never asked for, and a set that reaches the target lacks nothing
+    out.message = note
     return out
 
 

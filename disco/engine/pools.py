@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterable, Sequence, Sized
 
 import numpy as np
 import pandas as pd
@@ -56,12 +56,12 @@ class PoolFilters:
     energy: tuple[float, float] | None = None
 
     def __post_init__(self):
-        for name, low_bound, high_bound in (("bpm", 1e-9, math.inf), ("years", -math.inf, math.inf),
+        for name, low_bound, high_bound in (("bpm", 0.0, math.inf), ("years", -math.inf, math.inf),
                                             ("energy", 0.0, 1.0)):
             value = getattr(self, name)
             if value is None:
                 continue
-            if isinstance(value, (str, bytes)) or len(value) != 2:
+            if isinstance(value, (str, bytes)) or not isinstance(value, Sized) or len(value) != 2:
                 raise RequestError(f"the {name} filter must be a (low, high) pair, got {value!r}")
             low, high = value
             for v in (low, high):
@@ -71,6 +71,8 @@ class PoolFilters:
                     raise RequestError(f"the years filter takes whole years, got {value!r}")
             if low > high:
                 raise RequestError(f"the {name} filter's low end {low:g} is above its high end {high:g}")
+            if name == "bpm" and low <= 0:
+                raise RequestError(f"the bpm filter's tempi must be above 0 BPM, got {low:g}..{high:g}")
             if not (low_bound <= low and high <= high_bound):
                 raise RequestError(f"the {name} filter must lie within {low_bound:g}..{high_bound:g}, "
                                    f"got {low:g}..{high:g}")
@@ -80,7 +82,7 @@ class PoolFilters:
             value = getattr(self, name)
             if value is None:
                 continue
-            names = (value,) if isinstance(value, str) else tuple(value)
+            names = (value,) if isinstance(value, str) else tuple(value) if isinstance(value, Iterable) else ()
             if not names or not all(isinstance(v, str) and v.strip() for v in names):
                 raise RequestError(f"the {name} filter needs non-empty names, got {value!r}")
             object.__setattr__(self, name, tuple(dict.fromkeys(v.strip() for v in names)))

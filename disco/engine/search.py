@@ -21,6 +21,7 @@ from disco.engine.playlist import Playlist, RequestError
 from disco.engine.score import fit_arc, score_order
 from disco.engine.settings import EngineSettings
 from disco.model.arrays import Predictor, SongArrays, step, take_state
+from disco.wording import plural
 
 
 def build_playlist(seeds: Sequence[int], pool: Sequence[int], length: int,
@@ -55,8 +56,9 @@ def build_playlist(seeds: Sequence[int], pool: Sequence[int], length: int,
     n_add = max(0, min(int(length) - len(seeds), len(candidates)))
     message = _shortage(len(seeds), len(candidates), length)
     if locked and max(locked) >= len(seeds) + n_add:
-        raise RequestError(f"position {max(locked)} is locked, but the pool fills positions up to "
-                         f"{len(seeds) + n_add - 1} only ({len(free)} free candidates)")
+        # "song N" too: the CLI numbers songs from 1, the API positions from 0
+        raise RequestError(f"position {max(locked)} (song {max(locked) + 1}) is locked, but the pool fills the "
+                           f"playlist up to song {len(seeds) + n_add} only ({len(free)} free candidates)")
     settings = fit_arc(settings, arrays, np.concatenate([seeds, candidates]))
     info = {"length_asked": int(length), "pool_size": int(len(pool)), "n_seeds": int(len(seeds)),
             "pool_indices": [int(i) for i in pool], "locked": [int(p) for p in locked],
@@ -310,8 +312,8 @@ def _shortage(n_seeds: int, available: int, length: int) -> str | None:
     wanted = int(length) - n_seeds
     if wanted <= available:
         return None
-    return (f"the candidate pool ran out: {available} candidates for {wanted} songs to add; "
-            f"the playlist has {n_seeds + available} songs instead of {int(length)}")
+    return (f"the candidate pool ran out: {plural(available, 'candidate')} for {plural(wanted, 'song')} to add; "
+            f"the playlist has {plural(n_seeds + available, 'song')} instead of {int(length)}")
 
 
 def _song_index(value, n: int, what: str) -> int:
@@ -349,8 +351,12 @@ def _check_locked(locked, seeds: np.ndarray, length: int, banned: np.ndarray,
         position = int(position)
         song = _song_index(song, len(arrays), f"the song locked at position {position}")
         if not k <= position < int(length):
-            where = (f"is a seed's (positions 0..{k - 1} hold the {k} seed{'s' if k != 1 else ''})" if position < k
-                     else f"is past the end of a {int(length)}-song playlist (positions 0..{int(length) - 1})")
+            if position < 0:
+                where = "is before the start (positions count from 0, the first seed)"
+            elif position < k:
+                where = f"is a seed's (positions 0..{k - 1} hold the {k} seed{'s' if k != 1 else ''})"
+            else:
+                where = f"is past the end of a {int(length)}-song playlist (positions 0..{int(length) - 1})"
             raise RequestError(f"locked position {position} {where}; songs can be locked at positions "
                              f"{k}..{int(length) - 1}")
         if song in seeds:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Collection, Mapping, Sequence
+from typing import Collection, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -95,18 +95,22 @@ class Disco:
         self.model = model
         self._labels: dict[str, list[int]] | None = None
 
+    fill = None  # songs -> songs, applied to every song table read before the model sees it (see load)
+
     @classmethod
     def load(cls, data_path: str | Path | None = None, models_dir: str | Path | None = None,
-             network: str | None = None) -> "Disco":
+             network: str | None = None, fill=None) -> "Disco":
         """The trained model in ``models_dir`` (default ``models/``, optionally a given ``network`` of its card)
         and the catalog at ``data_path`` (default: the TidyTuesday CSV in ``$DISCO_DATA_DIR``), read when first
-        needed."""
+        needed. ``fill(catalog) -> catalog``: applied to that catalog and to every file :meth:`read_track_list`
+        reads (after taking its playlist) before the model picks a network (the CLI measures songs' missing
+        audio features from their files: :mod:`disco.data.audio_fill`)."""
         from disco.data.catalog import load_catalog, load_default_catalog
         from disco.model.bundle import FlowModel
 
         disco = cls.__new__(cls)
         disco.model = FlowModel.load(models_dir=models_dir, network=network)
-        disco._songs, disco._labels = None, None
+        disco._songs, disco._labels, disco.fill = None, None, fill
         disco._load_catalog = (lambda: load_default_catalog()) if data_path is None else (
             lambda: load_catalog(data_path))
         return disco
@@ -114,6 +118,8 @@ class Disco:
     def _loaded(self) -> tuple:
         if self._songs is None:
             catalog = self._load_catalog()
+            if self.fill is not None:
+                catalog = self.fill(catalog)
             arrays, predictor, status = self.model.prepare(catalog)
             self._songs = (catalog, arrays, predictor, status)
         return self._songs
@@ -224,7 +230,8 @@ class Disco:
         that playlist's songs instead (a crate of one's own).
 
         ``locked`` {position (0-based; the seeds hold 0..k-1) -> song}: those songs at those positions, the rest
-        chosen around them; ``banned``: songs never chosen (songs as for seeds: indices, ids or names).
+        chosen around them; ``banned``: songs never chosen (songs as for seeds: indices, ids or names;
+        one song may be given alone).
         ``target_minutes``: instead of ``length``, as many songs as reach that many minutes
         (:mod:`disco.engine.planning`). ``filters``: only candidates that match (:class:`PoolFilters`).
 
@@ -240,11 +247,15 @@ class Disco:
             raise RequestError(f"filters must be PoolFilters, got {type(filters).__name__}")
         if locked is not None and not isinstance(locked, Mapping):
             raise RequestError(f"locked songs must be a mapping {{position: song}}, got {type(locked).__name__}")
-        if isinstance(banned, (str, bytes)):
-            banned = [banned]
+        banned = () if banned is None else banned
+        if isinstance(banned, (str, bytes, int, np.integer)) and not isinstance(banned, bool):
+            banned = [banned]  # one song
+        elif isinstance(banned, bool) or not isinstance(banned, Iterable):
+            raise RequestError(f"banned songs must be a list of songs, got {banned!r}")
         idx = self.resolve_seeds(seeds)
         lock_idx = {position: self.resolve_seed(song) for position, song in (locked or {}).items()}
         ban_idx = sorted({self.resolve_seed(song) for song in banned})
+        self._check_clashes(idx, lock_idx, ban_idx)
         target = None if target_minutes is None else planning.check_target(target_minutes)
         filtered = {}
         if playlist is not None:
@@ -283,6 +294,23 @@ class Disco:
         if filters is not None and filters.active:
             out.info.update(filters=filters.to_dict(), filtered=filtered)
         return out
+
+    def _check_clashes(self, seeds: Sequence[int], locked: Mapping, banned: Sequence[int]) -> None:
+        """A clear error, naming the song, for a banned seed, a locked seed, a song locked and banned, or locked
+        twice (the engine checks these too, by song index)."""
+        label = self.catalog.label
+        for song in banned:
+            if song in seeds:
+                raise RequestError(f"{label(song)} is a seed and banned at once")
+        seen = set()
+        for song in locked.values():
+            if song in seeds:
+                raise RequestError(f"{label(song)} is a seed; it cannot also be locked")
+            if song in banned:
+                raise RequestError(f"{label(song)} is banned and locked at once")
+            if song in seen:
+                raise RequestError(f"{label(song)} is locked twice")
+            seen.add(song)
 
     def alternatives(self, playlist: Playlist, position: int, k: int = 8) -> pd.DataFrame:
         """The ``k`` songs that could best take ``position`` of a built ``playlist`` (not a seed), given the
@@ -334,6 +362,8 @@ class Disco:
         if playlist is not None:  # just that playlist's songs, in its order: the network its songs allow
             cat = cat.subset(cat.playlist(playlist))
             display = f"{display}, playlist {playlist!r}"
+        if self.fill is not None:  # e.g. missing audio features measured from the songs' files
+            cat = self.fill(cat)
         arrays, predictor, status = self.model.prepare(cat)
         return TrackList(cat, arrays, np.arange(len(cat.songs), dtype=np.int64), display, report=cat.report,
                          predictor=predictor, status=status)
