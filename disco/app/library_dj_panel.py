@@ -3,6 +3,7 @@ problems, reorder one with the session's settings, listen to its songs, and down
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +23,8 @@ NOTE_KEY = "dj_note"  # (kind, text) shown after the rerun that follows an uploa
 PATH_KEY = "dj_path"
 PLAYLIST_KEY = "dj_playlist"
 KEEP_FIRST_KEY = "dj_keep_first"
+MEASURE_KEY = "dj_measure"
+MEASURE_LABEL = "Measure loudness, energy and danceability from the files"
 UPLOAD, PATH = "Upload the file", "A file on this computer"
 MAX_LIST_PX = 320  # the playlist and problem tables scroll past this height
 ROW_PX = 35
@@ -111,6 +114,48 @@ def flow_note(status) -> None:
         st.caption(md_escape(text))
 
 
+def measure_progress_text(done: int, total: int, songs_per_s: float, eta_s: float) -> str:
+    """``"12 of 40 songs · 1.3 songs/s · about 25 s left"`` (rate and time once the first file is done)."""
+    parts = [f"{done:,} of {plural(total, 'song')}"]
+    if math.isfinite(songs_per_s) and songs_per_s > 0:
+        parts.append(f"{songs_per_s:.1f} songs/s")
+    if math.isfinite(eta_s) and done < total:
+        seconds = max(0, round(eta_s))
+        left = f"{seconds} s" if seconds < 90 else f"{seconds // 60} min {seconds % 60:02d} s"
+        parts.append(f"about {left} left")
+    return " · ".join(parts)
+
+
+def measure(library: LoadedLibrary, name: str) -> None:
+    """Once the playlist's songs are measured: what was measured and every file that failed. Before: a button
+    measuring the songs that lack loudness, energy or danceability and have a file on this computer (the
+    analyses are cached: measuring again, or another playlist with the same songs, reads no file twice)."""
+    report = library.fill_report(name)
+    if report is not None:
+        text = report.summary(failures=False)
+        st.caption(md_escape(text[:1].upper() + text[1:]) + ".")
+        if report.failed:
+            with st.expander(f"{plural(len(report.failed), 'file')} could not be analysed"):
+                failed = pd.DataFrame(report.failed, columns=["file", "reason"])
+                st.dataframe(failed, hide_index=True, key="dj_measure_failed", height=_table_height(len(failed)))
+        return
+    readable, unreadable = library_files.songs_to_measure(library, name)
+    if not readable:
+        return
+    without = f" ({plural(unreadable, 'song')} without a file on this computer cannot be)" if unreadable else ""
+    st.caption(f"Your DJ software gives tempo and key, not loudness, energy and danceability: the flow network needs "
+               f"them. DISCO can measure them from the files of {plural(readable, 'song')} of this playlist"
+               f"{without}; the results are cached.")
+    if st.button(MEASURE_LABEL, key=MEASURE_KEY, icon=":material/graphic_eq:"):
+        bar = st.progress(0.0, text="Reading the analysis cache...")
+
+        def progress(done: int, total: int, songs_per_s: float, eta_s: float) -> None:
+            bar.progress(done / total if total else 1.0, text=measure_progress_text(done, total, songs_per_s, eta_s))
+
+        library_files.keep(library_files.measure_playlist(library, name, progress))
+        st.rerun()
+
+
 def dj_downloads(catalog, playlist, name: str) -> None:
     """Rekordbox XML and Traktor NML of the reordered playlist, and what each file holds."""
     st.caption("The M3U8 lists each song's absolute file path: a download has no folder its paths could be "
@@ -149,6 +194,7 @@ def reorder(library: LoadedLibrary, settings: SessionSettings) -> None:
     name = st.selectbox("Playlist to reorder", names, key=PLAYLIST_KEY,
                         format_func=lambda n: f"{n} ({plural(sizes.get(n, 0), 'song')})")
     keep_first = st.checkbox("Keep its first song first", value=True, key=KEEP_FIRST_KEY)
+    measure(library, name)
     view, tracks, tracks_key = library_files.playlist_songs(library, name)
     flow_note(tracks.status)
     if len(tracks.indices) < 2:

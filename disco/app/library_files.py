@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +25,7 @@ from disco.export.formats import playlist_frame, render
 from disco.wording import plural
 
 LIBRARY_KEY = "dj_library"  # session_state: the LoadedLibrary, or None
+MEASURE_WORKERS: int | None = None  # processes measuring a playlist's songs from their files: every core
 LIBRARY_TYPES = ["xml", "nml", "sqlite", "db"]  # Rekordbox XML, Traktor NML, Mixxx mixxxdb.sqlite
 FORMAT_NAMES = {"rekordbox": "Rekordbox XML", "traktor": "Traktor NML", "mixxx": "Mixxx library"}
 PROBLEM_LABELS = {  # LibraryTable.counts name -> what it counts (one, many)
@@ -53,10 +54,20 @@ class LoadedLibrary:
     playlists: tuple[tuple[str, int], ...]
     counts: dict
     problems: tuple[str, ...]
+    fills: tuple = ()  # (playlist name, FillReport) of each playlist whose songs were measured from their files
 
     @property
     def kind(self) -> str:
         return FORMAT_NAMES.get(self.format, self.format)
+
+    @property
+    def content_key(self) -> str:
+        """The file's sha256 and its songs' (which change once songs are measured): caches tell them apart."""
+        return f"{self.sha256}:{self.catalog.sha256}"
+
+    def fill_report(self, name: str):
+        """The :class:`~disco.data.audio_fill.FillReport` of the playlist ``name`` once measured, else None."""
+        return next((report for known, report in self.fills if known == name), None)
 
 
 def _read(path: Path, name: str, sha256: str) -> LoadedLibrary:
@@ -155,8 +166,29 @@ def playlist_songs(library: LoadedLibrary, name: str) -> tuple[Disco, TrackList,
     key. Raises CatalogError/ModelError."""
     from disco import config
 
-    disco, tracks = _playlist(library, library.sha256, name, loaders.flow_model(), str(config.models_dir()))
-    return disco, tracks, f"library:{library.sha256}:{name}"
+    disco, tracks = _playlist(library, library.content_key, name, loaders.flow_model(), str(config.models_dir()))
+    return disco, tracks, f"library:{library.content_key}:{name}"
+
+
+def songs_to_measure(library: LoadedLibrary, name: str) -> tuple[int, int]:
+    """Songs of the playlist ``name`` lacking loudness, energy or danceability: (with a readable file, without
+    one). Reads no audio."""
+    from disco.data.audio_fill import songs_to_measure as lacking
+
+    readable, unreadable = lacking(library.catalog, library.catalog.playlist(name))
+    return len(readable), len(unreadable)
+
+
+def measure_playlist(library: LoadedLibrary, name: str, progress=None) -> LoadedLibrary:
+    """The library with the songs of playlist ``name`` that lack loudness, energy or danceability measured from
+    their files (:func:`~disco.data.audio_fill.fill_from_audio`, on every core, with the analysis cache;
+    ``progress(done, total, songs_per_s, eta_s)``), and the fill's report kept under the playlist's name."""
+    from disco.data.audio_fill import fill_from_audio
+
+    filled, report = fill_from_audio(library.catalog, library.catalog.playlist(name), workers=MEASURE_WORKERS,
+                                     cache=True, progress=progress)
+    fills = tuple((known, r) for known, r in library.fills if known != name) + ((name, report),)
+    return replace(library, catalog=filled, fills=fills)
 
 
 def export_name(name: str) -> str:

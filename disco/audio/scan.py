@@ -3,6 +3,8 @@
 :func:`scan` walks a folder recursively, analyses every audio file (by extension: :data:`AUDIO_EXTENSIONS`)
 in a pool of processes and returns a :class:`ScanResult`: the songs as a table in DISCO's song-file schema,
 and every file it could not use with the reason. A file that cannot be decoded never stops a scan.
+:func:`measure_files` does the same for a given list of files (a DJ library's tracks); :func:`scan` finds
+the files and calls it.
 
 The cache (:class:`AnalysisCache`) is one SQLite file, ``audio-analyses-v1.sqlite`` in :func:`cache_dir`
 (``$DISCO_CACHE_DIR``, else ``~/.cache/disco``). One row per absolute path holds the file's size and
@@ -283,14 +285,15 @@ def _run_pool(paths: list[str], root: str, workers: int, on_result: Callable,
 
 @dataclass
 class ScanResult:
-    """The outcome of :func:`scan`.
+    """The outcome of :func:`scan` or :func:`measure_files`.
 
     ``songs``: one row per analysed file, columns :data:`~disco.audio.analysis.ROW_COLUMNS` (DISCO's
     song-file schema plus ``year``, ``path``, ``tempo_alternative``, ``key_confidence``), sorted by path.
     ``excluded``: ``(path, reason)`` for every file not turned into a song (and every subfolder that could
     not be read). ``files_found`` = ``analysed`` (songs analysed now) + ``from_cache`` (songs from the
     cache) + excluded files (``excluded_from_cache`` of them known from the cache). ``processed``: files
-    decoded in this run (songs or not); ``seconds``: wall time; ``songs_per_s``: processed per second.
+    decoded in this run (songs or not); ``seconds``: wall time; ``songs_per_s``: processed per second;
+    ``cached``: the paths of the ``from_cache`` songs.
     """
 
     folder: Path
@@ -305,6 +308,7 @@ class ScanResult:
     workers: int
     cache_path: Path | None = None
     notes: list[str] = field(default_factory=list)
+    cached: list[str] = field(default_factory=list)  # paths of the songs that came from the cache
 
     @property
     def songs_per_s(self) -> float:
@@ -361,14 +365,9 @@ def _stat(path: Path) -> FileState | None:
 
 def scan(folder: str | os.PathLike, *, workers: int | None = None, cache: bool | str | os.PathLike |
          AnalysisCache | None = True, progress: ProgressCallback | None = None) -> ScanResult:
-    """Analyse every audio file under ``folder`` into songs (see the module docstring).
-
-    ``workers``: processes to use (default: every core); 1 analyses in this process. ``cache``: True for
-    the default cache file, a path (file or folder) for another, False/None for none, or an open
-    :class:`AnalysisCache`. ``progress(done, total, songs_per_s, eta_s)`` is called once the cache is read
-    and after every file: ``done``/``total`` count files (cached ones included), ``songs_per_s`` is the
-    rate of files analysed in this run, ``eta_s`` the seconds left at that rate (NaN until the first file
-    finishes).
+    """Analyse every audio file under ``folder`` into songs (see the module docstring): the files
+    :func:`find_audio_files` finds, analysed by :func:`measure_files` (see it for ``workers``, ``cache`` and
+    ``progress``); subfolders that cannot be read are among ``excluded``.
 
     Raises :class:`ScanError` when ``folder`` is missing or not a folder; never for a bad file.
     """
@@ -378,10 +377,42 @@ def scan(folder: str | os.PathLike, *, workers: int | None = None, cache: bool |
         raise ScanError(f"{root}: no such folder")
     if not root.is_dir():
         raise ScanError(f"{root}: not a folder (give the folder holding your music)")
-    workers = max(1, int(workers if workers is not None else (os.cpu_count() or 1)))
-
     files, folder_problems = find_audio_files(root)
-    excluded: list[tuple[str, str]] = list(folder_problems)
+    result = measure_files(files, workers=workers, cache=cache, progress=progress, root=root)
+    result.excluded = sorted(result.excluded + folder_problems)
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def measure_files(paths: Iterable[str | os.PathLike], *, workers: int | None = None,
+                  cache: bool | str | os.PathLike | AnalysisCache | None = True,
+                  progress: ProgressCallback | None = None, root: str | os.PathLike | None = None) -> ScanResult:
+    """Analyse the given audio files into songs: the work of :func:`scan` for a list of files (a DJ library's
+    tracks, say) instead of a folder.
+
+    ``paths``: files (made absolute; each analysed once, in the given order's first occurrence). A path
+    that is not a readable file, or whose name is not valid UTF-8, is among ``excluded`` with the reason,
+    as is every file that cannot be decoded. ``workers``: processes to use (default: every core); 1
+    analyses in this process. ``cache``: True for the default cache file, a path (file or folder) for
+    another, False/None for none, or an open :class:`AnalysisCache`. ``progress(done, total, songs_per_s,
+    eta_s)`` is called once the cache is read and after every file: ``done``/``total`` count files (cached
+    ones included), ``songs_per_s`` is the rate of files analysed in this run, ``eta_s`` the seconds left at
+    that rate (NaN until the first file finishes). ``root``: the folder the files were found in (the
+    artist fallback of :func:`~disco.audio.tags.names_from_path`, and the result's ``folder``); default:
+    the folder holding them all.
+
+    Never raises for a bad file.
+    """
+    start = time.perf_counter()
+    workers = max(1, int(workers if workers is not None else (os.cpu_count() or 1)))
+    files = [Path(p) for p in dict.fromkeys(os.path.abspath(os.path.expanduser(os.fspath(p))) for p in paths)]
+    if root is None:
+        try:
+            root = os.path.commonpath([str(f.parent) for f in files]) if files else os.getcwd()
+        except ValueError:  # paths on different drives (Windows)
+            root = os.getcwd()
+    root = Path(root)
+    excluded: list[tuple[str, str]] = []
     songs: list[SongAnalysis] = []
     store, note = _open_cache(cache)
     opened = store if store is not None and not isinstance(cache, AnalysisCache) else None
@@ -389,6 +420,7 @@ def scan(folder: str | os.PathLike, *, workers: int | None = None, cache: bool |
     notes = [note] if note else []
     from_cache = excluded_from_cache = 0
     todo: list[str] = []
+    cached: list[str] = []
     states: dict[str, FileState] = {}
     try:
         for path in files:
@@ -406,6 +438,7 @@ def scan(folder: str | os.PathLike, *, workers: int | None = None, cache: bool |
                 todo.append(state.path)
             elif hit[0] == "song":
                 songs.append(hit[1])
+                cached.append(hit[1].path)
                 from_cache += 1
             else:
                 excluded.append((state.path, hit[1]))
@@ -460,7 +493,7 @@ def scan(folder: str | os.PathLike, *, workers: int | None = None, cache: bool |
     return ScanResult(folder=root, songs=table, excluded=excluded, files_found=len(files),
                       analysed=analysed, from_cache=from_cache, excluded_from_cache=excluded_from_cache,
                       processed=done - (len(files) - len(todo)), seconds=time.perf_counter() - start,
-                      workers=workers, cache_path=cache_path, notes=notes)
+                      workers=workers, cache_path=cache_path, notes=notes, cached=sorted(cached))
 
 
 def _typed(table: pd.DataFrame) -> pd.DataFrame:

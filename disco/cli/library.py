@@ -38,18 +38,20 @@ def register(subparsers) -> None:
     p.set_defaults(func=lambda args: (p.print_help(), 0)[1])
 
 
-class _ProgressBar:
-    """The scan's progress as a tqdm bar on stderr: files done, songs/s and time left."""
+class ProgressBar:
+    """An analysis's progress (a scan's, or a library's songs measured) as a tqdm bar on stderr: files done,
+    songs/s and time left; use as the ``progress`` callback of :func:`disco.audio.scan.scan`."""
 
-    def __init__(self) -> None:
+    def __init__(self, desc: str = "analysing") -> None:
         self.bar = None
+        self.desc = desc
 
     def __call__(self, done: int, total: int, songs_per_s: float, eta_s: float) -> None:
         if self.bar is None:
             from tqdm import tqdm
 
             # files already known from the cache start the bar, so the rate counts analysed files only
-            self.bar = tqdm(total=total, initial=done, unit="song", desc="analysing", dynamic_ncols=True,
+            self.bar = tqdm(total=total, initial=done, unit="song", desc=self.desc, dynamic_ncols=True,
                             leave=False, file=sys.stderr)
             return
         self.bar.update(done - self.bar.n)
@@ -119,7 +121,7 @@ def run_scan(args: argparse.Namespace) -> int:
         raise DiscoError(f"--workers must be at least 1, got {args.workers}")
     if args.out is not None:
         _check_out(args.out)
-    bar = None if args.quiet else _ProgressBar()
+    bar = None if args.quiet else ProgressBar()
     try:
         result = scan(args.folder, workers=args.workers, cache=not args.no_cache, progress=bar)
     finally:

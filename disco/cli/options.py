@@ -138,13 +138,20 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     d.add_argument("--data", type=Path, help="song catalog file (default: spotify_songs.csv in $DISCO_DATA_DIR)")
     d.add_argument("--models-dir", type=Path, help="trained model folder (default: models/)")
     d.add_argument("--network", help="a network of the model card other than the chosen one")
+    d.add_argument("--no-audio", action="store_true",
+                   help="do not measure loudness, energy and danceability from the songs' files when the song file "
+                        "(e.g. a DJ library) lacks them (default: measure them, cached; with --playlist only its "
+                        "songs); without them the flow network is off")
 
 
 def load_service(args):
-    """The :class:`~disco.engine.service.Disco` of ``--data``, ``--models-dir`` and ``--network``."""
+    """The :class:`~disco.engine.service.Disco` of ``--data``, ``--models-dir`` and ``--network``; songs lacking
+    audio features are measured from their files unless ``--no-audio`` (:func:`disco.cli.audio.audio_filler`)."""
+    from disco.cli.audio import audio_filler
     from disco.engine.service import Disco
 
-    return Disco.load(data_path=args.data, models_dir=args.models_dir, network=args.network)
+    return Disco.load(data_path=args.data, models_dir=args.models_dir, network=args.network,
+                      fill=audio_filler(args))
 
 
 def write_output(text: str, args: argparse.Namespace, inputs=()) -> None:

@@ -22,7 +22,7 @@ import pandas as pd
 from disco import config
 from disco.data import cache as catalog_cache
 from disco.data import identity
-from disco.data.libraries import read_library
+from disco.data.libraries import LIBRARY_FORMATS, read_library
 from disco.data.libraries.mixxx import SQLITE_MAGIC
 from disco.data.reading import RawTable, parse_table, read_bytes
 from disco.data.refs import track_id_of
@@ -185,18 +185,22 @@ def load_catalog(path_or_buffer: str | Path | BinaryIO | bytes, name: str | None
             songs, members, report_dict = hit
             report = LoadReport.from_dict(report_dict)
             report.source, report.from_cache = display, True
-            if report_dict.get("file_playlist") and len(members):
+            # (a library's own playlist names stay, also in copies cached before libraries were told apart)
+            if report_dict.get("file_playlist") and len(members) and report.schema not in LIBRARY_FORMATS:
                 members = members.assign(playlist_id=f"file:{stem}", playlist_name=stem)
             report.seconds = time.perf_counter() - started
             return Catalog(songs, members, report)
-    if looks_like_library(data):
+    library = looks_like_library(data)
+    if library:
         songs, members, report = _library(source_path(path_or_buffer, data), display, sha)
     else:
         table = parse_table(data, display)
         del data  # the raw bytes are not needed past parsing
         songs, members, report = validate(table, display, sha, file_playlist=stem)
     if cache:
-        extra = {"file_playlist": bool(len(members)) and "playlist_id" not in report.columns}
+        # a library's playlists have their own names; a table without playlist columns is one playlist, named
+        # after the file it is read from
+        extra = {"file_playlist": not library and bool(len(members)) and "playlist_id" not in report.columns}
         catalog_cache.save(sha, songs, members, {**report.to_dict(), **extra})
     report.seconds = time.perf_counter() - started
     return Catalog(songs, members, report)
