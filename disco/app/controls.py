@@ -13,7 +13,6 @@ import streamlit as st
 
 from disco.app import state
 from disco.app.state import SessionSettings
-from disco.engine.pools import SOURCES
 from disco.engine.settings import CUSTOM, MAX_BEAM_WIDTH, PRESET_LABELS, PRESETS, SEARCHES
 from disco.theory.arcs import ARC_SHAPES, Arc, shape_points
 from disco.theory.tempo import DJ_TEMPO_WIDTH_PCT, TEMPO_TOLERANCE_PCT
@@ -32,15 +31,6 @@ TEMPO_SCORE_LABELS = {"dj": f"DJ kernel: 2% seamless, {TEMPO_TOLERANCE_PCT:g}% t
                       "reference": "cosine of the tempo ratio (spec)"}
 ARC_LABELS = {"none": "none", "peak": "warm-up → peak → cool-down", "build": "steady build",
               "waves": "waves (build-ups and break-downs)", "custom": "custom points"}
-POOL_LABELS = {  # disco.engine.pools.SOURCES -> what the pool holds
-    "union": "Mix: co-occurrence, neighbours, subgenre, genre",
-    "subgenre": "Songs of the seeds' subgenres",
-    "genre": "Songs of the seeds' genres",
-    "cooccurrence": "Songs sharing playlists with the seeds",
-    "knn": "Nearest neighbours in feature space",
-}
-LENGTH_RANGE = (5, 50)
-POOL_SIZE_RANGE = (50, 2000, 50)
 BPM_RANGE = (1.0, 15.0, 0.5)
 ARC_WEIGHT_RANGE = (0.0, 10.0, 0.5)
 ARC_EDITOR_KEY = "arc_points"  # + a digest of the record's points: a new editor whenever the points change
@@ -55,7 +45,7 @@ def arc_choice(arc: Arc | None) -> str:
     return arc.name if arc.name in ARC_SHAPES[1:] else "custom"
 
 
-def _clamp(value, low, high):
+def clamp(value, low, high):
     return min(max(value, low), high)
 
 
@@ -63,14 +53,13 @@ def widget_values(record: SessionSettings) -> dict:
     """Widget key -> the value it shows for ``record``."""
     e = record.engine
     out = {PRESET_KEY: e.preset}
-    out.update({key: _clamp(getattr(e, spec[0]), spec[2], spec[3]) for key, spec in WEIGHT_SLIDERS.items()})
+    out.update({key: clamp(getattr(e, spec[0]), spec[2], spec[3]) for key, spec in WEIGHT_SLIDERS.items()})
     out.update(key_score=e.key_score, tempo_score=e.tempo_score, rule_camelot=e.camelot_only,
                rule_bpm_on=e.max_bpm_change is not None, rule_artist=e.artist_gap, arc=arc_choice(e.arc),
-               arc_weight=_clamp(e.arc_weight, *ARC_WEIGHT_RANGE[:2]), search=e.search,
-               beam_width=_clamp(e.beam_width, 2, MAX_BEAM_WIDTH), length=_clamp(record.length, *LENGTH_RANGE),
-               pool=record.pool, pool_size=_clamp(record.pool_size, *POOL_SIZE_RANGE[:2]))
+               arc_weight=clamp(e.arc_weight, *ARC_WEIGHT_RANGE[:2]), search=e.search,
+               beam_width=clamp(e.beam_width, 2, MAX_BEAM_WIDTH))
     if e.max_bpm_change is not None:
-        out["rule_bpm"] = _clamp(e.max_bpm_change, *BPM_RANGE[:2])
+        out["rule_bpm"] = clamp(e.max_bpm_change, *BPM_RANGE[:2])
     return out
 
 
@@ -85,10 +74,6 @@ def _show(record: SessionSettings) -> None:
 
 def _set_field(field: str, key: str) -> None:
     state.update_engine(**{field: st.session_state[key]})
-
-
-def _set_request(field: str, key: str) -> None:
-    state.store(state.current().replace(**{field: st.session_state[key]}))
 
 
 def _set_preset() -> None:
@@ -157,9 +142,9 @@ def arc_editor(arc: Arc) -> None:
 
 
 # -- the panel -------------------------------------------------------------------------------------------------
-def settings_panel(*, with_request: bool = True) -> SessionSettings:
-    """The preset, loss weights, key/tempo scores, hard rules, energy arc, search and (``with_request``) the
-    length and candidate pool, in the sidebar. Returns the session's record."""
+def settings_panel() -> SessionSettings:
+    """The preset, loss weights, key/tempo scores, hard rules, energy arc and search, in the sidebar (the
+    Build page adds the set's plan: :mod:`disco.app.plan_controls`). Returns the session's record."""
     record = state.current()
     _show(record)
     e = record.engine
@@ -202,13 +187,6 @@ def settings_panel(*, with_request: bool = True) -> SessionSettings:
                   disabled=e.arc is None, on_change=_set_field, args=("arc_weight", "arc_weight"),
                   help="Weight of |energy - target| in the loss: higher follows the curve more closely, at the "
                        "cost of flow.")
-    if with_request:
-        side.slider("playlist length", *LENGTH_RANGE, step=1, key="length", on_change=_set_request,
-                    args=("length", "length"))
-        side.selectbox("candidate pool", list(SOURCES), key="pool", format_func=POOL_LABELS.get,
-                       on_change=_set_request, args=("pool", "pool"))
-        side.slider("pool size", *POOL_SIZE_RANGE[:2], step=POOL_SIZE_RANGE[2], key="pool_size",
-                    on_change=_set_request, args=("pool_size", "pool_size"))
     side.radio("search", list(SEARCHES), key="search", horizontal=True, on_change=_set_field,
                args=("search", "search"),
                help="Greedy picks the best next song; beam search keeps the best partial playlists by total loss "

@@ -10,15 +10,20 @@ them when the session ends. Arguments with a leading underscore are not hashed: 
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from disco import config
-from disco.app import uploads
+from disco.app import edits, uploads
+from disco.app.state import SessionSettings
 from disco.engine.playlist import Playlist
+from disco.engine.pools import PoolFilters
 from disco.engine.service import Disco, TrackList
 from disco.engine.settings import EngineSettings
 from disco.errors import CatalogError
@@ -92,15 +97,70 @@ def disco_key(disco: Disco) -> str:
 # -- playlists -------------------------------------------------------------------------------------------------
 @st.cache_data(show_spinner="Building the playlist...", max_entries=128, ttl=USER_DATA_TTL)
 def _build(_disco: Disco, disco_id: str, settings_id: str, seeds: tuple[int, ...], length: int, pool: str,
-           pool_size: int, _settings: EngineSettings) -> Playlist:
-    return _disco.build(list(seeds), _settings, length=length, pool=pool, pool_size=pool_size)
+           pool_size: int, locked: tuple[tuple[int, int], ...], banned: tuple[int, ...],
+           target_minutes: float | None, filters_id: str, _settings: EngineSettings,
+           _filters: PoolFilters | None) -> Playlist:
+    return _disco.build(list(seeds), _settings, length=length, pool=pool, pool_size=pool_size,
+                        locked=dict(locked), banned=list(banned), target_minutes=target_minutes, filters=_filters)
 
 
-def build_playlist(disco: Disco, seeds, settings: EngineSettings, *, length: int, pool: str,
-                   pool_size: int) -> Playlist:
-    """:meth:`Disco.build`, cached by the Disco, every setting and the request."""
+def build_playlist(disco: Disco, seeds, settings: EngineSettings, *, length: int, pool: str, pool_size: int,
+                   locked: Mapping[int, int] | None = None, banned: Collection[int] = (),
+                   target_minutes: float | None = None, filters: PoolFilters | None = None) -> Playlist:
+    """:meth:`Disco.build`, cached by the Disco, every setting and the request (locked and banned songs, a
+    target in minutes, pool filters included)."""
+    locked = tuple(sorted((int(p), int(s)) for p, s in (locked or {}).items()))
+    banned = tuple(sorted({int(s) for s in banned}))
+    filters = filters if filters is not None and filters.active else None
+    filters_id = json.dumps(filters.to_dict(), sort_keys=True) if filters is not None else ""
     return _build(disco, disco_key(disco), settings.key(), tuple(int(s) for s in seeds), int(length), pool,
-                  int(pool_size), settings)
+                  int(pool_size), locked, banned, None if target_minutes is None else float(target_minutes),
+                  filters_id, settings, filters)
+
+
+def build_request(disco: Disco, seeds, record: SessionSettings) -> Playlist:
+    """The playlist the session's record asks for: its settings, length or target minutes, pool and filters,
+    and its edits (locks past the set's end wait: :func:`disco.app.edits.request_locks`)."""
+    locks, _ = edits.request_locks(record)
+    return build_playlist(disco, seeds, record.engine, length=record.length, pool=record.pool,
+                          pool_size=record.pool_size, locked=locks, banned=record.banned,
+                          target_minutes=record.target_minutes, filters=record.filters)
+
+
+@dataclass(frozen=True)
+class CatalogValues:
+    """What the pool filters can offer for a catalog: its genre and subgenre names (of songs and playlists)
+    and its span of release years (None: fewer than two different years, nothing to filter)."""
+
+    genres: tuple[str, ...]
+    subgenres: tuple[str, ...]
+    years: tuple[int, int] | None
+
+
+@st.cache_data(max_entries=16, ttl=USER_DATA_TTL)
+def _catalog_values(_disco: Disco, disco_id: str) -> CatalogValues:
+    catalog = _disco.catalog
+    songs = catalog.songs
+
+    def names(column: str) -> tuple[str, ...]:
+        values = [songs[column]] if column in songs else []
+        if column in catalog.memberships:
+            values.append(catalog.memberships[column])
+        by_name: dict[str, str] = {}  # the filter ignores case: one entry per name
+        for v in sorted({str(v).strip() for series in values for v in series.dropna().unique()}):
+            if v:
+                by_name.setdefault(v.casefold(), v)
+        return tuple(sorted(by_name.values(), key=str.casefold))
+
+    years = pd.to_numeric(songs["year"], errors="coerce") if "year" in songs else pd.Series(dtype=float)
+    years = years[np.isfinite(years)]
+    span = (int(years.min()), int(years.max())) if len(years) and years.min() < years.max() else None
+    return CatalogValues(genres=names("genre"), subgenres=names("subgenre"), years=span)
+
+
+def catalog_values(disco: Disco) -> CatalogValues:
+    """The genres, subgenres and release years of ``disco``'s catalog, for the pool filters' widgets."""
+    return _catalog_values(disco, disco_key(disco))
 
 
 @dataclass(frozen=True)

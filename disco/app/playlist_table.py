@@ -18,6 +18,7 @@ NOTATION_LABELS = {"camelot": "Camelot", "open_key": "Open Key", "musical": "mus
 RULE_WORDS = {"camelot_only": "key", "max_bpm_change": "BPM", "artist_gap": "artist", "no_repeat_artist": "artist"}
 KEY_TERM, TEMPO_TERM = "key term (-1..1)", "tempo term (-1..1)"
 OK, CLASH, UNKNOWN = "✓", "✗", "?"
+LOCK = "🔒"  # marks a song locked at its position
 DJ_COLUMNS = ("#", "artist", "title", "key", "BPM", "energy", "time", "key mix", "tempo mix", "relaxed")
 _TERM = "{:g}".format
 

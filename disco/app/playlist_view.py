@@ -4,6 +4,8 @@ updates in place, the loss terms of each move, the downloads and sending to Spot
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from disco.app import spotify_panel, state
@@ -12,6 +14,7 @@ from disco.app.listen import listen_panel
 from disco.app.playlist_figures import FIGURES, figure_specs, playlist_id
 from disco.app.playlist_table import (
     KEY_TERM,
+    LOCK,
     NOTATION_LABELS,
     RULE_WORDS,
     TEMPO_TERM,
@@ -54,8 +57,10 @@ def notation_picker(*, key: str) -> str:
     return state.current().key_notation
 
 
-def show_playlist(disco: Disco, playlist: Playlist, *, key: str, title: str = "") -> None:
-    """Length, table, listening, figures, loss terms, downloads and Send to Spotify of ``playlist``."""
+def show_playlist(disco: Disco, playlist: Playlist, *, key: str, title: str = "",
+                  below_table: Callable[[], None] | None = None) -> None:
+    """Length, table, listening, figures, loss terms, downloads and Send to Spotify of ``playlist``;
+    ``below_table`` draws what goes right under the table (the Build page's edit panel)."""
     if playlist.message:
         st.warning(playlist.message)
     hint = seeds_only_hint(playlist)
@@ -66,9 +71,12 @@ def show_playlist(disco: Disco, playlist: Playlist, *, key: str, title: str = ""
     length.markdown(f"**{set_length(frame)}**")
     with pick:
         notation = notation_picker(key=key)
-    st.dataframe(dj_table(frame, notation), hide_index=True, key=f"{key}_table", placeholder="",
+    shown = mark_locked(dj_table(frame, notation), playlist.info.get("locked", ()))
+    st.dataframe(shown, hide_index=True, key=f"{key}_table", placeholder="",
                  height=table_height(len(frame)), column_config=dj_columns(notation))
     st.caption(loss_caption(playlist))
+    if below_table is not None:
+        below_table()
     listen_panel(frame, key=key)
     with_background = bool(st.session_state.get(f"{key}_background", False))
     figure_panel(figure_specs(disco, playlist, playlist_id(disco, playlist), with_background), key=f"{key}_figures")
@@ -80,6 +88,16 @@ def show_playlist(disco: Disco, playlist: Playlist, *, key: str, title: str = ""
     download_buttons(disco, playlist, key=key, title=title)
     name = title or f"DISCO: {disco.catalog.label(playlist.indices[0])}"
     spotify_panel.send_button(frame["track_id"], name, key=key)  # or how to connect
+
+
+def mark_locked(table, positions):
+    """The DJ table with a lock before the titles of the songs locked at their positions (0-based)."""
+    positions = [int(p) for p in positions if 0 <= int(p) < len(table)]
+    if positions:
+        table = table.copy()
+        column = table.columns.get_loc("title")
+        table.iloc[positions, column] = [f"{LOCK} {t}" for t in table.iloc[positions, column]]
+    return table
 
 
 def seeds_only_hint(playlist: Playlist) -> str | None:

@@ -3,13 +3,14 @@ it."""
 
 import streamlit as st
 
-from disco.app import controls, editing, loaders, playlist_view, seeds, sources
+from disco.app import controls, editing, plan_controls, playlist_view, seeds, sources
 from disco.app.errors import user_errors
 
 
 def render() -> None:
     disco = sources.require_disco()
-    settings = controls.settings_panel()
+    controls.settings_panel()
+    settings = plan_controls.plan_panel(disco)
     st.title("Build a playlist with flow")
     st.caption("DISCO extends your seed songs one song at a time: a network trained on real playlists predicts "
                "the ideal next song, and each pick balances closeness to it (flow), key (sweetness) and tempo "
@@ -19,10 +20,14 @@ def render() -> None:
         if not chosen:
             st.info("Pick at least one seed song: type an artist or a title above.")
             return
-        playlist = loaders.build_playlist(disco, chosen, settings.engine, length=settings.length,
-                                          pool=settings.pool, pool_size=settings.pool_size)
-        playlist_view.show_playlist(disco, playlist, key="build")
-        editing.edit_panel(disco, playlist, key="build")  # editing and set planning: see disco/app/editing.py
+        playlist = editing.build_with_edits(disco, chosen, settings, key="build")  # the plan and the edits
+        if playlist is None:
+            return
+        summary = plan_controls.plan_summary(playlist)
+        if summary:
+            st.caption(summary)
+        playlist_view.show_playlist(disco, playlist, key="build",
+                                    below_table=lambda: editing.edit_panel(disco, playlist, key="build"))
 
 
 if __name__ == "__main__":  # run as a page by app.py

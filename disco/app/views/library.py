@@ -8,7 +8,7 @@ from disco.app.errors import user_errors
 
 
 def render() -> None:
-    settings = controls.settings_panel(with_request=False)
+    settings = controls.settings_panel()
     st.title("Your library")
     music, dj = st.tabs(["Your music files", "DJ library"])
     with music:

@@ -33,7 +33,7 @@ def before_after(before: dict, after: dict) -> None:
 
 def render() -> None:
     disco = sources.require_disco()
-    settings = controls.settings_panel(with_request=False)
+    settings = controls.settings_panel()
     st.title("Reorder your songs")
     st.caption("DISCO keeps your songs and searches the order with the best flow (lowest total loss): beam "
                "search, then local moves re-scored with the network.")
