@@ -331,6 +331,25 @@ def test_cli_score_of_reorder_csv_output_is_what_reorder_reported(fake_service, 
     capsys.readouterr()
 
 
+def test_cli_json_export_loads_again_to_be_scored_and_reordered(fake_service, tmp_path, capsys):
+    disco = fake_service
+    ids = tmp_path / "ids.txt"
+    ids.write_text("\n".join(disco.catalog.songs.track_id.iloc[[4, 15, 8, 27, 10, 12, 41, 30, 21]]) + "\n")
+    given, again, scored = tmp_path / "given.json", tmp_path / "again.json", tmp_path / "score.json"
+    assert main(["score", str(ids), "--format", "json", "--out", str(given)]) == 0
+    assert main(["reorder", str(given), "--format", "json", "--out", str(again)]) == 0
+    assert main(["score", str(again), "--format", "json", "--out", str(scored)]) == 0
+    first, reordered, rescored = (json.loads(p.read_text()) for p in (given, again, scored))
+    assert sorted(r["track_id"] for r in reordered["playlist"]) == sorted(r["track_id"] for r in first["playlist"])
+    assert [r["track_id"] for r in rescored["playlist"]] == [r["track_id"] for r in reordered["playlist"]]
+    assert rescored["total_loss"] == pytest.approx(reordered["total_loss"])
+    assert reordered["total_loss"] <= first["total_loss"] + 1e-9
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"playlist": [1, 2]}')
+    assert main(["score", str(bad)]) == 2
+    assert "bad.json" in capsys.readouterr().err
+
+
 def test_cli_score_with_the_trained_model_on_songs_outside_the_catalog(trained_model, tidy_csv, tmp_path, capsys):
     path, _ = made_up_song_file(tmp_path)
     renamed = path.read_text().replace("T0000", "U0000")  # other ids: these songs are not in the catalog

@@ -13,6 +13,7 @@ import codecs
 import csv
 import gzip
 import io
+import json
 import re
 import stat
 import warnings
@@ -96,7 +97,36 @@ def parse_table(data: bytes, display: str) -> RawTable:
     if data[:16] == b"SQLite format 3\x00":
         raise CatalogError(f"{display} is an SQLite database, not a song table")
     text, notes = _decode(data, display)
+    if text.lstrip()[:1] in ("{", "["):
+        return RawTable(_read_json(text, display), notes=notes)
     return _read_csv(text, display, notes)
+
+
+def _read_json(text: str, display: str) -> pd.DataFrame:
+    """A JSON song table: DISCO's export (``{"playlist": [{column: value}, ...], ...}``), a list of rows, or
+    ``{column: [values]}``."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CatalogError(f"{display} looks like JSON but cannot be read: {exc.msg} at line {exc.lineno}, "
+                           f"column {exc.colno}") from None
+    rows = doc.get("playlist", doc) if isinstance(doc, dict) else doc
+    try:
+        if isinstance(rows, list):
+            if not all(isinstance(r, dict) for r in rows):
+                raise ValueError("a list of songs must hold one object per song")
+            frame = pd.DataFrame.from_records(rows)
+        elif isinstance(rows, dict) and all(isinstance(v, list) for v in rows.values()):
+            frame = pd.DataFrame(rows)
+        else:
+            raise ValueError("expected a list of songs or {column: [values]}")
+    except ValueError as exc:
+        raise CatalogError(f"{display}: not a song table in JSON ({exc})") from None
+    if frame.shape[1] > MAX_COLUMNS:
+        raise CatalogError(f"{display} has {frame.shape[1]:,} columns; a song table has at most {MAX_COLUMNS}")
+    if frame.empty:
+        raise CatalogError(f"{display} has no song rows")
+    return frame
 
 
 def _gunzip(data: bytes, display: str) -> bytes:

@@ -35,8 +35,9 @@ def render() -> None:
     disco = sources.require_disco()
     settings = controls.settings_panel()
     st.title("Reorder your songs")
-    st.caption("DISCO keeps your songs and searches the order with the best flow (lowest total loss): beam "
-               "search, then local moves re-scored with the network.")
+    st.caption("DISCO keeps your songs and searches the order with the best flow (lowest total loss): the best "
+               "key-and-tempo path (an exact solver), the DJ sort and beam search as starts, each then improved "
+               "by local moves scored with the full loss, network included.")
     with user_errors():
         tracks, tracks_key = track_lists.song_input(disco)
         if tracks is None:
