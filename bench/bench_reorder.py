@@ -96,9 +96,11 @@ def main() -> int:
     ap.add_argument("--exact-seconds", type=float, default=60.0, help="time limit of the pairwise optimum")
     ap.add_argument("--cache", type=Path, default=None, help="JSON file keeping pairwise optima between runs")
     ap.add_argument("--big", type=int, default=500, help="songs of the long reorder (0 = skip)")
+    ap.add_argument("--artist-gap", type=int, default=None,
+                    help="the DJ preset's artist gap instead of its default (0 = off)")
     args = ap.parse_args()
     arrays, predictor, playlists = load()
-    settings = EngineSettings()
+    settings = EngineSettings() if args.artist_gap is None else EngineSettings(artist_gap=args.artist_gap)
     chosen = [(pid, q) for pid, q in playlists.items() if len(q) >= args.min_songs][:args.limit]
     cache = json.loads(args.cache.read_text()) if args.cache and args.cache.is_file() else {}
     # a first reorder pays one-off costs (imports, caches) no later one does: time it apart
@@ -107,7 +109,7 @@ def main() -> int:
     reorder_songs(first, settings, arrays=arrays, predictor=predictor)
     print(f"first reorder in this process ({len(first)} songs, imports included): "
           f"{time.perf_counter() - t:.2f} s; the times below are warm")
-    print(f"{len(chosen)} test playlists with >= {args.min_songs} songs; DJ preset; loss = summed loss of the "
+    print(f"{len(chosen)} test playlists with >= {args.min_songs} songs; DJ preset, artist gap {settings.artist_gap}; loss = summed loss of the "
           f"moves after the first song")
     print()
     head = (f"{'playlist':<10}{'songs':>6}{'dj sort':>9}{'pairwise':>10}{'s':>6}{'best':>9}{'disco':>9}"

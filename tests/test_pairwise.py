@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from disco.engine.loss import RULE_PENALTY, Loss
-from disco.engine.pairwise import Path, descend, dj_sort, exact_path, path_cost, solve_path
+from disco.engine.pairwise import Path, descend, dj_sort, exact_path, path_cost, solve_path, spread_groups
 from disco.engine.settings import EngineSettings
 from disco.theory import keys
 from fakes import make_arrays
@@ -157,3 +157,30 @@ def test_dj_sort_moves_to_compatible_keys_with_the_closest_folded_tempo():
     assert dj_sort(key, mode, tempo, start=2)[0] == 2
     same = dj_sort(np.zeros(4, int), np.ones(4, int), np.full(4, 100.0), start=0)
     assert same.tolist() == [0, 1, 2, 3]  # ties: the lowest index
+
+
+def _window_clashes(order, group, gap):
+    return sum(1 for p in range(len(order)) if group[order[p]] >= 0
+               and any(group[order[q]] == group[order[p]] for q in range(max(0, p - gap), p)))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_spread_groups_clears_every_window_the_songs_allow(seed):
+    rng = np.random.default_rng(seed)
+    n, gap = 30, 3
+    cost = random_costs(n, seed)
+    group = rng.permutation(np.arange(n) % 10)  # 10 artists of 3 songs: a gap of 3 leaves room to spare
+    group[rng.integers(0, n, 3)] = -1  # unknown artists never clash
+    order, _ = descend(cost, np.arange(n), True)
+    assert _window_clashes(order, group, gap) > 0  # the pair-cost path ignores artists
+    spread = spread_groups(cost, order, group, gap, start_fixed=True)
+    assert sorted(spread.tolist()) == list(range(n)) and spread[0] == order[0]
+    assert _window_clashes(spread, group, gap) == 0
+
+
+def test_spread_groups_leaves_a_song_it_cannot_place_and_never_loses_one():
+    cost = random_costs(6, 1)
+    group = np.array([0, 0, 0, 0, 1, 2])  # four songs of one artist in six places: a gap of 2 cannot hold
+    spread = spread_groups(cost, np.arange(6), group, 2, start_fixed=False)
+    assert sorted(spread.tolist()) == list(range(6))
+    assert _window_clashes(spread, group, 2) < _window_clashes(np.arange(6), group, 2)

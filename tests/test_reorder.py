@@ -317,3 +317,18 @@ def test_local_moves_read_without_building_every_order():
     for pos in range(12):
         assert (moves.song_at(rows, np.full(len(rows), pos)) == full[:, pos]).all()
     assert (moves.a == a).all() and (moves.b == b).all()
+
+
+def test_the_artist_gap_is_kept_by_a_reorder_of_songs_that_allow_it():
+    # 60 songs by 12 artists (5 each): a gap of 3 songs fits, but the key/tempo optimum ignores artists
+    arrays = make_arrays(60, seed=7, n_artists=12)
+    arrays = dataclasses.replace(arrays, artist=np.arange(60, dtype=np.int32) % 12)
+    songs = np.arange(60)
+    settings = EngineSettings(artist_gap=3)
+    starts, _ = starting_orders(songs, settings, arrays, RunningMean(), True, budget=2.0)
+    assert broken(starts["pairwise"], settings, arrays) > 0
+    spread = [k for k in starts if k.endswith("+spread")]
+    assert spread and min(broken(starts[k], settings, arrays) for k in spread) == 0
+    out = reorder_songs(songs, settings, arrays=arrays, predictor=RunningMean())
+    assert broken(out.indices, settings, arrays) == 0
+    assert sorted(out.indices) == list(songs)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 import time
 from dataclasses import dataclass
 
@@ -527,3 +528,43 @@ def _brute_force(cost: np.ndarray, start: int | None, started: float) -> Path:
     best = int(np.argmin(costs))
     return Path(np.asarray(orders[best], dtype=np.int64), float(costs[best]), optimal=True,
                 seconds=time.perf_counter() - started, lower_bound=float(costs[best]), method="brute force")
+
+
+def spread_groups(cost: np.ndarray, order, group, gap: int, start_fixed: bool = True) -> np.ndarray:
+    """``order`` with songs of one group (an artist) moved apart so that none has its group among the ``gap``
+    songs before it, where a move allows: each clashing song (first to last) goes to the position that keeps
+    its own and its new neighbours' windows clear and adds the least pair cost; a song with no such position
+    stays. ``group`` (n,) int codes, -1 = unknown (never clashes). Pair costs decide, so the result is a good
+    start for a loss whose rule is not pairwise (an artist gap over 1 song)."""
+    cost = np.asarray(cost, dtype=np.float64)
+    group = np.asarray(group, dtype=np.int64)
+    out = [int(s) for s in np.asarray(order, dtype=np.int64)]
+    n, lo = len(out), 1 if start_fixed else 0
+    if gap < 1 or n < 3:
+        return np.asarray(out, dtype=np.int64)
+
+    def clashes_at(seq, p) -> bool:
+        g = group[seq[p]]
+        return g >= 0 and any(group[seq[q]] == g for q in range(max(0, p - gap), p))
+
+    stuck: set[int] = set()
+    for _ in range(n):
+        p = next((p for p in range(lo, n) if out[p] not in stuck and clashes_at(out, p)), None)
+        if p is None:
+            break
+        song = out.pop(p)
+        g = group[song]
+        best, best_q = math.inf, None
+        for q in range(max(lo, 1), n):  # insert before out[q] (q = n - 1: at the end)
+            prev, nxt = out[q - 1], out[q] if q < n - 1 else None
+            if any(group[out[r]] == g for r in range(max(0, q - gap), min(n - 1, q + gap))):
+                continue  # the song's own window, or a later song's window, would hold its group
+            delta = cost[prev, song] + (cost[song, nxt] - cost[prev, nxt] if nxt is not None else 0.0)
+            if delta < best:
+                best, best_q = delta, q
+        if best_q is None:
+            out.insert(p, song)
+            stuck.add(song)
+        else:
+            out.insert(best_q, song)
+    return np.asarray(out, dtype=np.int64)

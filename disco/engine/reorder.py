@@ -318,6 +318,13 @@ def starting_orders(idx, settings: EngineSettings, arrays: SongArrays, predictor
         starts[f"{name}+pairs"] = idx[pairwise.descend(pair, order, keep_first, full_3opt=False)[0]]
     for name, order in local.items():
         starts[name] = idx[order]
+    if settings.artist_gap > 1 and arrays.artist is not None:
+        # an artist gap over one song is no pair cost: the pair-cost starts get a copy with artists spread
+        artist = np.asarray(arrays.artist, dtype=np.int64)[idx]
+        for name in [k for k in starts if k == "pairwise" or k.endswith("+pairs")]:
+            spread = pairwise.spread_groups(pair, position[starts[name]], artist, settings.artist_gap, keep_first)
+            if not np.array_equal(idx[spread], starts[name]):
+                starts[f"{name}+spread"] = idx[spread]
     return starts, pair_info
 
 
