@@ -538,33 +538,40 @@ def spread_groups(cost: np.ndarray, order, group, gap: int, start_fixed: bool = 
     start for a loss whose rule is not pairwise (an artist gap over 1 song)."""
     cost = np.asarray(cost, dtype=np.float64)
     group = np.asarray(group, dtype=np.int64)
-    out = [int(s) for s in np.asarray(order, dtype=np.int64)]
+    out = np.asarray(order, dtype=np.int64).copy()
     n, lo = len(out), 1 if start_fixed else 0
     if gap < 1 or n < 3:
-        return np.asarray(out, dtype=np.int64)
+        return out
+    stuck = np.zeros(n, dtype=bool)  # by song: no clear position was found for it
 
-    def clashes_at(seq, p) -> bool:
-        g = group[seq[p]]
-        return g >= 0 and any(group[seq[q]] == g for q in range(max(0, p - gap), p))
+    def clashes(seq) -> np.ndarray:
+        g = group[seq]
+        hit = np.zeros(len(seq), dtype=bool)
+        for d in range(1, gap + 1):
+            hit[d:] |= (g[d:] == g[:-d]) & (g[d:] >= 0)
+        hit[:lo] = False
+        return hit & ~stuck[seq]
 
-    stuck: set[int] = set()
     for _ in range(n):
-        p = next((p for p in range(lo, n) if out[p] not in stuck and clashes_at(out, p)), None)
-        if p is None:
+        found = np.flatnonzero(clashes(out))
+        if not len(found):
             break
-        song = out.pop(p)
-        g = group[song]
-        best, best_q = math.inf, None
-        for q in range(max(lo, 1), n):  # insert before out[q] (q = n - 1: at the end)
-            prev, nxt = out[q - 1], out[q] if q < n - 1 else None
-            if any(group[out[r]] == g for r in range(max(0, q - gap), min(n - 1, q + gap))):
-                continue  # the song's own window, or a later song's window, would hold its group
-            delta = cost[prev, song] + (cost[song, nxt] - cost[prev, nxt] if nxt is not None else 0.0)
-            if delta < best:
-                best, best_q = delta, q
-        if best_q is None:
-            out.insert(p, song)
-            stuck.add(song)
-        else:
-            out.insert(best_q, song)
-    return np.asarray(out, dtype=np.int64)
+        p = int(found[0])
+        song = int(out[p])
+        rest = np.delete(out, p)  # n - 1 songs; inserting before rest[q] for q = 1..n-1 (n - 1: at the end)
+        q = np.arange(max(lo, 1), n)
+        prev = rest[q - 1]
+        nxt = np.append(rest, -1)[q]
+        delta = cost[prev, song] + np.where(nxt >= 0, cost[song, nxt] - cost[prev, nxt], 0.0)
+        # before rest[q] is clear when no song of the group sits at rest[q - gap .. q + gap - 1]
+        same = np.flatnonzero(group[rest] == group[song])
+        blocked = np.zeros(n + 1, dtype=np.int64)
+        np.add.at(blocked, np.clip(same - gap + 1, 0, n), 1)
+        np.add.at(blocked, np.clip(same + gap + 1, 0, n), -1)
+        clear = np.cumsum(blocked)[q] == 0
+        if not clear.any():
+            stuck[song] = True
+            continue
+        best = int(q[clear][np.argmin(delta[clear])])
+        out = np.insert(rest, best, song)
+    return out
