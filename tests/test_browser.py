@@ -186,9 +186,10 @@ def cannot_run() -> str | None:
     return None
 
 
-@pytest.mark.browser
-@pytest.mark.slow
-def test_pick_a_seed_move_a_slider_and_see_the_playlist(tmp_path):
+@contextlib.contextmanager
+def dashboard(tmp_path: Path, width: int = 1440, height: int = 1000):
+    """The Build page of a new server in headless Chromium, ready (its first playlist shown): yields the page.
+    Skips the test with the reason when Chromium, the real catalog or the models are missing."""
     reason = cannot_run()
     if reason:
         pytest.skip(reason)
@@ -197,54 +198,61 @@ def test_pick_a_seed_move_a_slider_and_see_the_playlist(tmp_path):
     with serve_app(log_path=tmp_path / "streamlit.log") as url, sync_playwright() as pw:
         browser = launch(pw)
         try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1200})
+            page = browser.new_page(viewport={"width": width, "height": height})
             page.goto(url)
             wait_ready(page, 90_000)
-            length = int(slider_thumb(page, "playlist length").get_attribute("value"))
-            assert table_rows(page) == length
-            wait_count(lambda: trajectory_points(page), length, "3D plot's songs")
-            # the seed's row has no move: empty cells, never "None"
-            for column in ("key mix", "tempo mix"):
-                cells = table_column(page, column)
-                assert cells[0].strip() == "" and "None" not in cells, (column, cells)
-            # the other views are tabs of the same panel, drawn in the browser without a rerun
-            panel = page.frame_locator(PANEL)
-            panel.get_by_role("tab", name="Key wheel").click()
-            panel.locator('[role="tabpanel"][aria-label="Key wheel"] .main-svg').first.wait_for(timeout=30_000)
-            panel.get_by_role("tab", name="Flow in 3D").click()
-
-            page.get_by_label(SEARCH_LABEL, exact=True).fill("bohemian rhapsody")
-            select = page.locator('[data-testid="stSelectbox"]').filter(has_text="for “bohemian rhapsody”")
-            select.wait_for(timeout=30_000)
-            select.click()
-            page.locator('[role="option"]').filter(has_text="Queen - Bohemian Rhapsody").first.click()
-            page.get_by_text("1. Queen - Bohemian Rhapsody").wait_for(timeout=30_000)
-            wait_ready(page)
-
-            set_slider(page, "playlist length", -5)
-            wait_rows(page, length - 5)
-            wait_ready(page)
-            wait_count(lambda: trajectory_points(page), length - 5, "3D plot's songs")
-            page.locator(PANEL).scroll_into_view_if_needed()
-            assert panel.locator('.js-plotly-plot canvas, .js-plotly-plot .gl-container').count() >= 1
-            page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
-            assert (tmp_path / "dashboard.png").stat().st_size > 10_000
-            print(f"screenshot: {tmp_path / 'dashboard.png'}")
-
-            # Build -> Reorder -> Build: the same settings, seeds and playlist
-            set_slider(page, "sweetness (key consonance)", 5)
-            wait_count(lambda: slider_value(page, "sweetness (key consonance)"), 1.2, "sweetness slider")
-            titles = settled_titles(page)
-            settings = {label: slider_value(page, label) for label in WEIGHT_LABELS}
-            assert len(titles) == length - 5
-            open_page(page, "Reorder")
-            page.get_by_role("textbox", name="Track ids / URIs / links").wait_for(timeout=30_000)
-            assert {label: slider_value(page, label) for label in WEIGHT_LABELS} == settings
-            open_page(page, "Build")
-            page.get_by_text("1. Queen - Bohemian Rhapsody").wait_for(timeout=30_000)
-            wait_ready(page)
-            assert {label: slider_value(page, label) for label in WEIGHT_LABELS} == settings
-            assert slider_value(page, "playlist length") == length - 5
-            assert settled_titles(page) == titles
+            yield page
         finally:
             browser.close()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_pick_a_seed_move_a_slider_and_see_the_playlist(tmp_path):
+    with dashboard(tmp_path, width=1500, height=1200) as page:
+        length = int(slider_thumb(page, "playlist length").get_attribute("value"))
+        assert table_rows(page) == length
+        wait_count(lambda: trajectory_points(page), length, "3D plot's songs")
+        # the seed's row has no move: empty cells, never "None"
+        for column in ("key mix", "tempo mix"):
+            cells = table_column(page, column)
+            assert cells[0].strip() == "" and "None" not in cells, (column, cells)
+        # the other views are tabs of the same panel, drawn in the browser without a rerun
+        panel = page.frame_locator(PANEL)
+        panel.get_by_role("tab", name="Key wheel").click()
+        panel.locator('[role="tabpanel"][aria-label="Key wheel"] .main-svg').first.wait_for(timeout=30_000)
+        panel.get_by_role("tab", name="Flow in 3D").click()
+
+        page.get_by_label(SEARCH_LABEL, exact=True).fill("bohemian rhapsody")
+        select = page.locator('[data-testid="stSelectbox"]').filter(has_text="for “bohemian rhapsody”")
+        select.wait_for(timeout=30_000)
+        select.click()
+        page.locator('[role="option"]').filter(has_text="Queen - Bohemian Rhapsody").first.click()
+        page.get_by_text("1. Queen - Bohemian Rhapsody").wait_for(timeout=30_000)
+        wait_ready(page)
+
+        set_slider(page, "playlist length", -5)
+        wait_rows(page, length - 5)
+        wait_ready(page)
+        wait_count(lambda: trajectory_points(page), length - 5, "3D plot's songs")
+        page.locator(PANEL).scroll_into_view_if_needed()
+        assert panel.locator('.js-plotly-plot canvas, .js-plotly-plot .gl-container').count() >= 1
+        page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+        assert (tmp_path / "dashboard.png").stat().st_size > 10_000
+        print(f"screenshot: {tmp_path / 'dashboard.png'}")
+
+        # Build -> Reorder -> Build: the same settings, seeds and playlist
+        set_slider(page, "sweetness (key consonance)", 5)
+        wait_count(lambda: slider_value(page, "sweetness (key consonance)"), 1.2, "sweetness slider")
+        titles = settled_titles(page)
+        settings = {label: slider_value(page, label) for label in WEIGHT_LABELS}
+        assert len(titles) == length - 5
+        open_page(page, "Reorder")
+        page.get_by_role("textbox", name="Track ids / URIs / links").wait_for(timeout=30_000)
+        assert {label: slider_value(page, label) for label in WEIGHT_LABELS} == settings
+        open_page(page, "Build")
+        page.get_by_text("1. Queen - Bohemian Rhapsody").wait_for(timeout=30_000)
+        wait_ready(page)
+        assert {label: slider_value(page, label) for label in WEIGHT_LABELS} == settings
+        assert slider_value(page, "playlist length") == length - 5
+        assert settled_titles(page) == titles

@@ -98,7 +98,11 @@ def parse_table(data: bytes, display: str) -> RawTable:
         raise CatalogError(f"{display} is an SQLite database, not a song table")
     text, notes = _decode(data, display)
     if text.lstrip()[:1] in ("{", "["):
-        return RawTable(_read_json(text, display), notes=notes)
+        try:
+            return RawTable(_read_json(text, display), notes=notes)
+        except CatalogError:
+            if text.lstrip()[:1] == "{":  # a CSV header never opens with "{"; one may open with "[" (a name)
+                raise
     return _read_csv(text, display, notes)
 
 

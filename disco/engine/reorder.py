@@ -111,8 +111,9 @@ def reorder_songs(indices: Sequence[int], settings: EngineSettings = EngineSetti
 
     ``info`` records: ``starts`` (objective of each starting order), ``starts_broken_rules`` (their rule
     violations, with rules on), ``polished`` (objective after local search), ``chosen`` (the start the result
-    came from), ``pairwise`` (the pairwise part's cost, lower bound and whether certified), ``seconds``, ``time_budget``, ``cut_short`` (bool) and ``cut_short_by``, and with
-    an arc ``arc_error`` (mean |energy - target|) and ``energy_thirds``.
+    came from), ``pairwise`` (the pairwise part's cost, lower bound and whether certified), ``seconds``,
+    ``time_budget``, ``cut_short`` (bool) and ``cut_short_by``, and with an arc ``arc_error`` (mean |energy -
+    target|) and ``energy_thirds``.
     """
     idx = np.asarray(indices, dtype=np.int64).ravel()
     if len(idx) == 0:

@@ -121,8 +121,7 @@ def ordering_section(playlists: list[np.ndarray], arrays: SongArrays, predictor:
     return {"methods": {m: acc[m].result() for m in ORDERING_METHODS},
             "info": {"playlists": len(usable), "skipped_short": len(playlists) - len(usable),
                      "moves": acc["human"].sums["moves"], "beam_width": settings.beam_width,
-                     "loss": "total_loss / loss_per_transition: the REFERENCE loss (the spec's algorithm, "
-                             "EngineSettings.from_preset(\"reference\")) for every method; total_loss_dj / "
-                             "loss_per_transition_dj: the DJ preset's loss. Fixed per column, whatever the "
-                             "method optimised.",
+                     "loss": "The reference loss is the loss of the spec's algorithm (the reference preset), "
+                             "the DJ-preset loss that of DISCO's default; each column scores every method with "
+                             "the same loss, whatever the method optimised.",
                      "methods": {m: method_info(m) for m in ORDERING_METHODS}}}

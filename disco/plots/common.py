@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
@@ -38,3 +39,13 @@ def move_mask(flags, n: int, what: str = "changed") -> np.ndarray:
     if mask.shape != (moves,):
         raise ValueError(f"{what} needs one flag per move ({moves}), got shape {mask.shape}")
     return mask
+
+
+TITLE_LINE_CHARS = 44  # a Plotly title never wraps by itself: lines this long fit a phone (390 px)
+
+
+def wrap_title(text: str, width: int = TITLE_LINE_CHARS) -> str:
+    """``text`` broken into lines of at most ``width`` characters at spaces (Plotly's ``<br>``); parts already
+    on their own lines (after a ``<br>``) are kept as they are."""
+    head, sep, rest = text.partition("<br>")
+    return "<br>".join(textwrap.wrap(head, width) or [head]) + sep + rest

@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from disco.plots import names
+from disco.plots.common import wrap_title
 
 MARGIN = dict(t=60, b=20, l=20, r=20)
 ORDER_COLUMNS = ("camelot_rate", "tempo_rate", "feature_step", "energy_change", "total_loss", "loss_per_transition",
@@ -30,7 +31,7 @@ def bars(frame: pd.DataFrame, columns: Sequence[str], title: str) -> go.Figure:
     ``columns``."""
     x = [names.method(m) for m in frame.index]
     fig = go.Figure([go.Bar(name=names.measure(c), x=x, y=frame[c].tolist()) for c in columns])
-    fig.update_layout(barmode="group", title=dict(text=title, y=0.98, yanchor="top"), height=420,
+    fig.update_layout(barmode="group", title=dict(text=wrap_title(title), y=0.98, yanchor="top"), height=420,
                       margin=dict(MARGIN, t=95), legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
                       xaxis=dict(automargin=True))
     return fig
@@ -59,8 +60,9 @@ def sensitivity(rows: pd.DataFrame, metric: str, ranges: Mapping[str, tuple[floa
                                      hovertemplate=f"preset: {slider} %{{x:g}}: %{{y:.3f}}<extra></extra>"), **where)
         pad = (high - low) * 0.03
         fig.update_xaxes(range=[low - pad, high + pad], title_text="slider value", **where)
-    fig.update_layout(title=f"{names.measure(metric)} as one slider moves (others at the DJ preset; ★ the "
-                            "preset's value)", height=260 * int(np.ceil(len(sliders) / cols)) + 80, margin=MARGIN,
+    title = wrap_title(f"{names.measure(metric)} as one slider moves (others at the DJ preset; ★ the preset's "
+                       "value)")
+    fig.update_layout(title=title, height=260 * int(np.ceil(len(sliders) / cols)) + 80, margin=dict(MARGIN, t=80),
                       showlegend=False)
     return fig
 
@@ -69,8 +71,8 @@ def thirds(rows: Mapping[str, Mapping]) -> go.Figure:
     """Mean energy of the first, middle and last third of the builds, per build setting."""
     fig = go.Figure([go.Bar(name=names.build(name), x=["first third", "middle third", "last third"],
                             y=r["thirds"]) for name, r in rows.items()])
-    fig.update_layout(barmode="group", title="Mean energy of each third of the builds (peak arc: middle highest)",
-                      yaxis_title="raw energy", height=400, margin=MARGIN,
+    title = wrap_title("Mean energy of each third of the builds (peak arc: middle highest)")
+    fig.update_layout(barmode="group", title=title, yaxis_title="raw energy", height=400, margin=MARGIN,
                       legend=dict(orientation="h", y=-0.15))
     return fig
 
@@ -86,8 +88,9 @@ def weight_grid(grid: pd.DataFrame, targets: Mapping[str, float]) -> go.Figure:
     fig.add_hline(y=targets.get("camelot_rate", 0.8), line_dash="dot")
     fig.add_vline(x=targets.get("step_ratio", 1.1), line_dash="dot")
     tempo_target = targets.get("tempo_rate", 0.85)
-    fig.update_layout(title="Sweetness/smoothness on builds: Camelot rate vs step<br><sup>target: above and left "
-                            f"of the dotted lines, tempo ≥ {tempo_target:.0%}</sup>",
+    title = wrap_title("Sweetness/smoothness on builds: Camelot rate vs step")
+    fig.update_layout(title=f"{title}<br><sup>target: above and left of the dotted lines, tempo ≥ "
+                            f"{tempo_target:.0%}</sup>",
                       xaxis_title="feature step x reference", yaxis_title="Camelot-compatible moves", height=420,
-                      margin=MARGIN)
+                      margin=dict(MARGIN, t=90))
     return fig

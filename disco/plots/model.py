@@ -11,13 +11,14 @@ import numpy as np
 import plotly.graph_objects as go
 
 from disco.plots import names
+from disco.plots.common import wrap_title
 from disco.theory.keys import PITCH_NAMES, camelot_code, camelot_key_score, key_table, parse_key
 from disco.theory.tempo import DJ_TEMPO_WIDTH_PCT, TEMPO_TOLERANCE_PCT, tempo_score
 
 HIGHLIGHT = "#ff7f0e"
 BAR = "#1f77b4"
 GOOD = "#2ca02c"
-MARGIN = dict(l=10, r=10, t=40, b=10)
+MARGIN = dict(l=10, r=10, t=64, b=10)
 
 
 def mae_bars(maes: Mapping[str, float], mad: float | None = None, highlight: str | None = None) -> go.Figure:
@@ -33,7 +34,7 @@ def mae_bars(maes: Mapping[str, float], mad: float | None = None, highlight: str
         fig.add_hline(y=mad, line=dict(dash="dash", color="grey"),
                       annotation_text=f"mean absolute deviation {mad:.3f}", annotation_position="top left")
     top = max([v for _, v in items] + ([mad] if mad else [])) if items else 1.0
-    fig.update_layout(title="Test MAE on held-out playlists (lower is better)",
+    fig.update_layout(title=wrap_title("Test MAE on held-out playlists (lower is better)"),
                       height=400, yaxis=dict(title="MAE", range=[0, top * 1.15]), margin=MARGIN,
                       xaxis=dict(automargin=True, tickangle=-30))
     return fig
@@ -58,8 +59,8 @@ def tempo_score_curves(scores=("dj", "reference"), lo: float = 0.4, hi: float = 
     for centre in (0.5, 1.0, 2.0):
         fig.add_vrect(x0=centre * (1 - tol), x1=centre * (1 + tol), fillcolor=GOOD, opacity=0.15, line_width=0)
     ticks = [0.5, 2 ** -0.5, 1.0, 2 ** 0.5, 2.0]
-    fig.update_layout(title=title or "Tempo score: 1 at the same, double or half tempo", height=360,
-                      margin=dict(l=10, r=10, t=50, b=10),
+    fig.update_layout(title=wrap_title(title or "Tempo score: 1 at the same, double or half tempo"), height=360,
+                      margin=dict(l=10, r=10, t=64, b=10),
                       xaxis=dict(type="log", title="tempo ratio (next / current)", tickvals=ticks,
                                  ticktext=["1/2", "1/√2", "1", "√2", "2"]),
                       yaxis=dict(title="tempo score", range=[-1.1, 1.1]),
@@ -80,8 +81,8 @@ def camelot_heatmap() -> go.Figure:
     # 576 cells: values on hover, not printed
     fig = go.Figure(go.Heatmap(z=table, x=labels, y=labels, colorscale="RdYlGn", zmin=0, zmax=1,
                                hovertemplate="%{y} -> %{x}: %{z:.2f}<extra></extra>"))
-    fig.update_layout(title="Camelot key score (DJ preset): 1 = mixes perfectly", height=540,
-                      margin=dict(l=10, r=10, t=50, b=10),
+    fig.update_layout(title=wrap_title("Camelot key score (DJ preset): 1 = mixes perfectly"), height=540,
+                      margin=dict(l=10, r=10, t=64, b=10),
                       xaxis=dict(title="next song's key", automargin=True, tickangle=-90),
                       yaxis=dict(title="current song's key", autorange="reversed", automargin=True))
     return fig
@@ -105,8 +106,8 @@ def circle_of_fifths_heatmap() -> go.Figure:
     fig = go.Figure(go.Heatmap(z=table, x=labels, y=labels, colorscale="RdYlGn", zmin=-1, zmax=1,
                                text=np.round(table, 1), texttemplate="%{text}",
                                hovertemplate="%{y} -> %{x}: %{z:.1f}<extra></extra>"))
-    fig.update_layout(title="Circle-of-fifths key similarity (reference preset)", height=600,
-                      margin=dict(l=10, r=10, t=50, b=10),
+    fig.update_layout(title=wrap_title("Circle-of-fifths key similarity (reference preset)"), height=600,
+                      margin=dict(l=10, r=10, t=64, b=10),
                       xaxis=dict(title="next song's key", automargin=True, tickangle=-60),
                       yaxis=dict(title="current song's key", autorange="reversed", automargin=True))
     return fig

@@ -14,6 +14,7 @@ from disco.plots.evaluation import BUILD_LABELS, BUILD_ROW_LABELS, ORDER_LABELS
 
 QUICK_RESULT_KEY = "evaluation_quick_result"
 SEARCH_WORDS = {"greedy": "greedy", "beam": "beam search"}
+MISSING = "—"  # a value a row lacks; st.table reads cells as Markdown, where a lone "-" is a bullet
 SLIDER_RANGES = {field: (low, high) for field, _, low, high, *_ in WEIGHT_SLIDERS.values()}  # the sidebar's
 
 
@@ -62,7 +63,7 @@ def retrieval_section(result: dict) -> None:
 def ordering_section(result: dict) -> None:
     st.subheader("3. Ordering a playlist's own songs")
     ordering = pd.DataFrame(result["ordering"]).T
-    st.table(evaluation_text.methods_table(result["ordering"]).style.format("{:.3f}", na_rep="-"))
+    st.table(evaluation_text.methods_table(result["ordering"]).style.format("{:.3f}", na_rep=MISSING))
     st.plotly_chart(plots.bars(ordering, ["camelot_rate", "tempo_rate"], "DJ-compatible moves (higher = smoother)"),
                     key="eval_ordering_rates")
     st.plotly_chart(plots.bars(ordering, ["feature_step", "energy_change", "loss_per_transition"],
@@ -86,7 +87,7 @@ def builds_section(builds: dict) -> None:
         (st.success if check["passed"] else st.error)(check["line"])
     rows = pd.DataFrame({BUILD_ROW_LABELS.get(k, k): v for k, v in builds["rows"].items()}).T
     st.table(rows[[c for c in BUILD_LABELS if c in rows]].rename(columns=BUILD_LABELS).style.format(
-        "{:.3g}", na_rep="-"))
+        "{:.3g}", na_rep=MISSING))
     left, right = st.columns(2)
     left.plotly_chart(plots.bars(rows, ["camelot_rate", "tempo_rate", "peak_share"], "share of moves / builds"),
                       key="eval_builds_bars")
@@ -96,7 +97,7 @@ def builds_section(builds: dict) -> None:
         st.markdown("**Choosing the defaults**: sweetness x smoothness under the DJ preset's scoring.")
         st.plotly_chart(plots.weight_grid(grid, info.get("targets", {})), key="eval_builds_grid")
         st.table(grid[[c for c in BUILD_LABELS if c in grid]].rename(columns=BUILD_LABELS).style.hide().format(
-            "{:.3g}", na_rep="-"))
+            "{:.3g}", na_rep=MISSING))
     st.caption(f"**step x reference**: {DEFINITIONS['step_ratio']}. **peak shape**: {DEFINITIONS['peak_share']}.")
 
 
@@ -115,7 +116,7 @@ def sensitivity_section(result: dict) -> None:
     st.plotly_chart(plots.sensitivity(rows, metric, SLIDER_RANGES), key="eval_sensitivity")
     st.caption("Each panel spans its slider's range in the sidebar.")
     with st.expander("Every value of the sweep"):
-        st.table(evaluation_text.sensitivity_table(rows).style.hide().format(precision=3, na_rep="-"))
+        st.table(evaluation_text.sensitivity_table(rows).style.hide().format(precision=3, na_rep=MISSING))
 
 
 def render() -> None:
