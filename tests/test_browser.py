@@ -174,6 +174,17 @@ def set_slider(page, label: str, presses: int) -> None:
         page.keyboard.press(key)
 
 
+def slide_to(page, label: str, target: float, step: float, timeout: float = 30.0) -> None:
+    """Move a slider to ``target`` (its step ``step``) with the keyboard, pressing again for steps a rerun
+    swallowed, until it shows ``target``."""
+    deadline = time.monotonic() + timeout
+    while abs((now := slider_value(page, label)) - target) > step / 2:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the {label} slider shows {now:g}, expected {target:g}")
+        set_slider(page, label, round((target - now) / step))
+        time.sleep(0.3)
+
+
 def cannot_run() -> str | None:
     if not Path(CHROMIUM).exists():
         return f"{CHROMIUM} missing (apt-get install chromium chromium-driver)"

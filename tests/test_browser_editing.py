@@ -16,9 +16,8 @@ from test_browser import (
     dashboard,
     set_slider,
     settled_titles,
-    slider_value,
+    slide_to,
     table_column,
-    wait_count,
     wait_ready,
 )
 
@@ -137,8 +136,7 @@ def test_put_an_alternative_in_a_slot_and_it_stays_there_when_a_slider_moves(tmp
         assert settled_titles(page)[position].startswith(f"{LOCK} ")  # marked locked
         assert placed.count(pick) == 1  # and only there
 
-        set_slider(page, SWEETNESS, PRESSES)
-        wait_count(lambda: slider_value(page, SWEETNESS), 1.7, "sweetness slider")
+        slide_to(page, SWEETNESS, 1.7, 0.1)
         wait_ready(page)
         rebuilt = song_labels(page)
         assert rebuilt[position] == pick, (rebuilt, pick)
