@@ -133,7 +133,7 @@ def write_bare_page(folder: Path) -> tuple[Path, int]:
 
     streamlit.logger.set_log_level("error")  # the dashboard's caches warn when imported outside a server
 
-    from disco.app.playlist_view import playlist_table
+    from disco.app.playlist_table import dj_table
     from disco.app.seeds import default_seed
     from disco.app.state import SessionSettings
     from disco.engine.service import Disco
@@ -143,7 +143,7 @@ def write_bare_page(folder: Path) -> tuple[Path, int]:
     request = SessionSettings()
     playlist = disco.build([default_seed(disco.catalog)], request.engine, length=request.length,
                            pool=request.pool, pool_size=request.pool_size)
-    playlist_table(playlist_frame(disco.catalog, playlist)).to_pickle(folder / "table.pkl")
+    dj_table(playlist_frame(disco.catalog, playlist)).to_pickle(folder / "table.pkl")
     np.save(folder / "points.npy", np.asarray(disco.arrays.pca)[np.asarray(playlist.indices)])
     script = folder / "bare.py"
     script.write_text(BARE_PAGE)
