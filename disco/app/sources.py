@@ -159,8 +159,8 @@ def upload_widget(key: str = "upload") -> None:
     is then replaced by an empty one and Streamlit's copy let go."""
     _show_note(key)
     round_ = st.session_state.get(UPLOAD_ROUND_KEY, 0)
-    file = st.file_uploader("Song file (CSV or Parquet, any common Spotify export layout)",
-                            type=["csv", "parquet", "gz"], key=f"{key}_{round_}", help=uploads.size_help())
+    file = st.file_uploader("Song file (CSV or Parquet in any common Spotify export layout, or a DISCO export)",
+                            type=["csv", "parquet", "json", "gz"], key=f"{key}_{round_}", help=uploads.size_help())
     if file is None:
         return
     st.session_state[UPLOAD_ROUND_KEY] = round_ + 1

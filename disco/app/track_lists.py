@@ -53,8 +53,9 @@ def song_input(disco: Disco) -> tuple[TrackList | None, str | None]:
         if not good:
             return None, None
         return loaders.track_list(disco, "pasted ids", "\n".join(good).encode())
-    file = st.file_uploader("A song table (CSV/Parquet in any common Spotify export layout: its own audio "
-                            "features are used) or a text file of track ids", type=["csv", "parquet", "txt", "gz"],
+    file = st.file_uploader("A song table (CSV/Parquet in any common Spotify export layout, or a DISCO export: "
+                            "its own audio features are used) or a text file of track ids",
+                            type=["csv", "parquet", "json", "txt", "gz"],
                             key=FILE_KEY, help=uploads.size_help())
     if file is None:
         return None, None
