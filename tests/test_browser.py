@@ -242,7 +242,7 @@ def test_pick_a_seed_move_a_slider_and_see_the_playlist(tmp_path):
         page.get_by_text("1. Queen - Bohemian Rhapsody").wait_for(timeout=30_000)
         wait_ready(page)
 
-        set_slider(page, "playlist length", -5)
+        slide_to(page, "playlist length", length - 5, 1)
         wait_rows(page, length - 5)
         wait_ready(page)
         wait_count(lambda: trajectory_points(page), length - 5, "3D plot's songs")
@@ -253,8 +253,7 @@ def test_pick_a_seed_move_a_slider_and_see_the_playlist(tmp_path):
         print(f"screenshot: {tmp_path / 'dashboard.png'}")
 
         # Build -> Reorder -> Build: the same settings, seeds and playlist
-        set_slider(page, "sweetness (key consonance)", 5)
-        wait_count(lambda: slider_value(page, "sweetness (key consonance)"), 1.2, "sweetness slider")
+        slide_to(page, "sweetness (key consonance)", 1.2, 0.1)
         titles = settled_titles(page)
         settings = {label: slider_value(page, label) for label in WEIGHT_LABELS}
         assert len(titles) == length - 5

@@ -17,7 +17,7 @@ from test_browser import (
     PANEL,
     dashboard,
     open_page,
-    set_slider,
+    slide_to,
     slider_value,
     table_rows,
     trajectory_points,
@@ -72,8 +72,7 @@ def test_a_50_song_set_in_the_wheel_the_tempo_view_and_the_3d_plot(tmp_path):
     with dashboard(tmp_path) as page:
         start = int(slider_value(page, LENGTH))
         assert start < LONGEST, "the default set is already the longest: nothing to move"
-        set_slider(page, LENGTH, LONGEST - start)
-        wait_count(lambda: slider_value(page, LENGTH), LONGEST, "playlist length slider")
+        slide_to(page, LENGTH, LONGEST, 1)
         wait_rows(page, LONGEST, timeout=120)
         wait_ready(page, 120_000)
         assert table_rows(page) == LONGEST

@@ -14,9 +14,9 @@ import pytest
 from test_browser import (
     TABLE,
     dashboard,
-    set_slider,
     settled_titles,
     slide_to,
+    slider_value,
     table_column,
     wait_ready,
 )
@@ -24,7 +24,7 @@ from test_browser import (
 from disco.app.playlist_table import LOCK
 
 SWEETNESS = "sweetness (key consonance)"
-PRESSES = 10  # slider steps of 0.1: 0.7 -> 1.7
+MOVE = 1.0  # sweetness: the preset 0.7 -> 1.7, enough to change some songs
 
 
 def choose_song(page, position: int) -> None:
@@ -41,13 +41,14 @@ def choose_song(page, position: int) -> None:
 def test_a_locked_song_keeps_its_place_when_a_slider_moves(tmp_path):
     with dashboard(tmp_path) as page:
         before = settled_titles(page)
-        set_slider(page, SWEETNESS, PRESSES)
+        base = slider_value(page, SWEETNESS)
+        slide_to(page, SWEETNESS, base + MOVE, 0.1)
         after = settled_titles(page)
         # a place the slider changes: there the lock is what keeps the song
         moved = [p for p in range(1, len(before)) if before[p] != after[p]]
         assert moved, "the slider changed nothing: a lock could not be told from no lock"
         position = moved[0]
-        set_slider(page, SWEETNESS, -PRESSES)
+        slide_to(page, SWEETNESS, base, 0.1)
         assert settled_titles(page) == before
 
         choose_song(page, position)
@@ -57,7 +58,7 @@ def test_a_locked_song_keeps_its_place_when_a_slider_moves(tmp_path):
         assert locked[position] == f"{LOCK} {before[position]}"
         page.get_by_text(f"locked: #{position + 1}").wait_for(timeout=30_000)
 
-        set_slider(page, SWEETNESS, PRESSES)
+        slide_to(page, SWEETNESS, base + MOVE, 0.1)
         wait_ready(page)
         rebuilt = settled_titles(page)
         assert rebuilt[position] == f"{LOCK} {before[position]}"
@@ -136,7 +137,7 @@ def test_put_an_alternative_in_a_slot_and_it_stays_there_when_a_slider_moves(tmp
         assert settled_titles(page)[position].startswith(f"{LOCK} ")  # marked locked
         assert placed.count(pick) == 1  # and only there
 
-        slide_to(page, SWEETNESS, 1.7, 0.1)
+        slide_to(page, SWEETNESS, slider_value(page, SWEETNESS) + MOVE, 0.1)
         wait_ready(page)
         rebuilt = song_labels(page)
         assert rebuilt[position] == pick, (rebuilt, pick)

@@ -200,7 +200,7 @@ def test_rules_method_counts_relaxed_moves(made_up):
     assert rules["camelot_rate"] >= 1 - rules["relaxed_rate"] - 1e-9
     assert rules["tempo_rate"] >= 1 - rules["relaxed_rate"] - 1e-9
     assert all(np.isnan(r["relaxed_rate"]) for m, r in rows.items() if m != "disco_dj_rules")
-    assert "REFERENCE" in res["ordering_info"]["loss"]
+    assert "reference loss" in res["ordering_info"]["loss"]
 
 
 # --- the whole run, its report and its files --------------------------------------------------------------
