@@ -61,3 +61,30 @@ def tidy_csv(tmp_path) -> Path:
 def _isolated_cache(tmp_path, monkeypatch):
     # Tests never write caches next to the real data.
     monkeypatch.setenv("DISCO_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def models_reason() -> str | None:
+    """Why the committed models cannot be used (None when they can)."""
+    from disco import config
+
+    if not (config.models_dir() / "model_card.json").is_file():
+        return f"no trained model in {config.models_dir()} (run `python -m disco train`)"
+    return None
+
+
+@pytest.fixture
+def models():
+    """Skip the test without the committed models."""
+    reason = models_reason()
+    if reason:
+        pytest.skip(reason)
+
+
+@pytest.fixture
+def fresh_streamlit_caches():
+    """AppTest runs in this process: start the test from empty Streamlit caches."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield

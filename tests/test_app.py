@@ -20,12 +20,13 @@ from pathlib import Path
 import numpy as np
 import plotly.graph_objects as go
 import pytest
-import streamlit as st
 
 from disco import config
 from disco.data.catalog import load_catalog
 from disco.engine.settings import EngineSettings
 from disco.theory.keys import camelot_code, camelot_compatible, key_score
+
+pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
 
 KEY_TERM = "key term (-1..1)"
 
@@ -37,27 +38,6 @@ TIMEOUT = 180
 def page(name: str) -> str:
     """A page's script, relative to app.py (what ``AppTest.switch_page`` takes)."""
     return f"disco/app/views/{name}.py"
-
-
-def _models_reason() -> str | None:
-    if not (config.models_dir() / "model_card.json").is_file():
-        return f"no trained model in {config.models_dir()} (run `python -m disco train`)"
-    return None
-
-
-@pytest.fixture
-def models():
-    reason = _models_reason()
-    if reason:
-        pytest.skip(reason)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    # AppTest runs in this process: start each test from empty Streamlit caches.
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
 
 
 def _app():

@@ -14,8 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import songgen
-import streamlit as st
-from test_app import _app, _models_reason, assert_clean, page, table
+from test_app import _app, assert_clean, page, table
 
 from disco import config
 from disco.app import playlist_table, seeds
@@ -25,19 +24,7 @@ from disco.data.catalog import load_catalog
 from disco.evaluation import default_json_path
 from disco.theory.keys import camelot_code, musical_name, open_key_code
 
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-
-
-@pytest.fixture
-def models():
-    reason = _models_reason()
-    if reason:
-        pytest.skip(reason)
+pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
 
 
 def write_wav(path: Path, seconds: float = 0.2, rate: int = 8000) -> Path:

@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import songgen
-import streamlit as st
-from test_app import _app, _models_reason, assert_clean, page, table
+from test_app import _app, assert_clean, page, table
 
 from disco import config
 from disco.app import edits, editing, plan_controls, seeds
@@ -20,21 +19,9 @@ from disco.data.catalog import load_catalog
 from disco.engine.playlist import Playlist
 from disco.engine.pools import PoolFilters
 
+pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
+
 SLOT = "build_edit_slot"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-
-
-@pytest.fixture
-def models():
-    reason = _models_reason()
-    if reason:
-        pytest.skip(reason)
 
 
 @pytest.fixture

@@ -18,8 +18,7 @@ import pandas as pd
 import pytest
 import requests
 import songgen
-import streamlit as st
-from test_app import _app, _models_reason, assert_clean, page, plain, table
+from test_app import _app, assert_clean, page, plain, table
 
 from disco import config
 from disco.app import loaders, uploads
@@ -29,21 +28,9 @@ from disco.app.views.evaluate import search_words
 from disco.app.views.reorder import change
 from disco.errors import CatalogError
 
+pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
+
 EVIL = "[click](http://evil.example)"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-
-
-@pytest.fixture
-def models():
-    reason = _models_reason()
-    if reason:
-        pytest.skip(reason)
 
 
 @pytest.fixture
