@@ -88,3 +88,29 @@ def fresh_streamlit_caches():
     st.cache_data.clear()
     st.cache_resource.clear()
     yield
+
+
+@pytest.fixture
+def disco(tidy_csv):
+    """The made-up songs of ``tidy_csv`` behind the engine's facade, with a fake network (no model needed)."""
+    from disco.data.catalog import load_catalog
+    from disco.engine.service import Disco
+    from fakes import LinearRNN, arrays_from_songs
+
+    cat = load_catalog(tidy_csv, cache=False)
+    return Disco(cat, arrays_from_songs(cat.songs), LinearRNN())
+
+
+@pytest.fixture(scope="session")
+def audio_model():
+    """The committed models folder, when its card declares the audio network (else skip)."""
+    from disco.errors import ModelError
+    from disco.model.bundle import AUDIO_FEATURES, FlowModel
+
+    try:
+        model = FlowModel.load()
+    except ModelError as exc:
+        pytest.skip(f"no trained model: {exc}")
+    if not any(v.features.features == AUDIO_FEATURES for v in model.variants):
+        pytest.skip("the models folder has no audio network: run `python -m disco train --features audio`")
+    return model

@@ -174,20 +174,6 @@ def test_scan_table_keeps_measured_by():
     assert table["measured_by"].tolist() == [analysis.MEASURED_BY]
 
 
-@pytest.fixture(scope="module")
-def audio_model():
-    """The committed models folder, when its card declares the audio network (else skip)."""
-    from disco.errors import ModelError
-
-    try:
-        model = FlowModel.load()
-    except ModelError as exc:
-        pytest.skip(f"no trained model: {exc}")
-    if not any(v.features.features == AUDIO_FEATURES for v in model.variants):
-        pytest.skip("the models folder has no audio network: run `python -m disco train --features audio`")
-    return model
-
-
 def _moves(path) -> list[dict]:
     doc = json.loads(path.read_text())
     return doc, [row for row in doc["playlist"] if row["distance"] is not None]

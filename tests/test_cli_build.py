@@ -7,20 +7,11 @@ import pytest
 
 import songgen
 from disco.cli.main import main
-from disco.data.catalog import load_catalog
 from disco.data.refs import parse_track_ref
 from disco.engine.score import order_totals
 from disco.engine.search import build_playlist
-from disco.engine.service import Disco
 from disco.engine.settings import EngineSettings
 from disco.errors import CatalogError, SeedError
-from fakes import LinearRNN, arrays_from_songs
-
-
-@pytest.fixture
-def disco(tidy_csv):
-    cat = load_catalog(tidy_csv, cache=False)
-    return Disco(cat, arrays_from_songs(cat.songs), LinearRNN())
 
 
 @pytest.fixture

@@ -7,16 +7,7 @@ import numpy as np
 import pytest
 
 from disco.cli.main import main
-from disco.data.catalog import load_catalog
 from disco.engine.pools import PoolFilters
-from disco.engine.service import Disco
-from fakes import LinearRNN, arrays_from_songs
-
-
-@pytest.fixture
-def disco(tidy_csv):
-    cat = load_catalog(tidy_csv, cache=False)
-    return Disco(cat, arrays_from_songs(cat.songs), LinearRNN())
 
 
 @pytest.fixture

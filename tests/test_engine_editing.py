@@ -34,12 +34,6 @@ def track_numbers(frame: pd.DataFrame) -> np.ndarray:
 
 
 @pytest.fixture
-def disco(tidy_csv):
-    cat = load_catalog(tidy_csv, cache=False)
-    return Disco(cat, arrays_from_songs(cat.songs), LinearRNN())
-
-
-@pytest.fixture
 def varied(tmp_path) -> Disco:
     """Songs of many release years (some unknown), some at half time (64 BPM), some without a tempo (local
     files), some without a duration and a playlist without a genre."""

@@ -178,21 +178,6 @@ def test_measure_files_lists_every_path_once_with_the_reason_it_was_not_used(mus
 
 
 # -- the command line ------------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def audio_model():
-    """The committed models folder, when its card declares the audio network (else skip)."""
-    from disco.errors import ModelError
-    from disco.model.bundle import AUDIO_FEATURES, FlowModel
-
-    try:
-        model = FlowModel.load()
-    except ModelError as exc:
-        pytest.skip(f"no trained model: {exc}")
-    if not any(v.features.features == AUDIO_FEATURES for v in model.variants):
-        pytest.skip("the models folder has no audio network: run `python -m disco train --features audio`")
-    return model
-
-
 def run(command: list[str], out: Path, capsys) -> tuple[dict, str]:
     assert main(command + ["--format", "json", "--out", str(out)]) == 0, capsys.readouterr().err
     err = capsys.readouterr().err
