@@ -126,11 +126,7 @@ def _read_json(text: str, display: str) -> pd.DataFrame:
             raise ValueError("expected a list of songs or {column: [values]}")
     except ValueError as exc:
         raise CatalogError(f"{display}: not a song table in JSON ({exc})") from None
-    if frame.shape[1] > MAX_COLUMNS:
-        raise CatalogError(f"{display} has {frame.shape[1]:,} columns; a song table has at most {MAX_COLUMNS}")
-    if frame.empty:
-        raise CatalogError(f"{display} has no song rows")
-    return frame
+    return _sized(frame, display)
 
 
 def _gunzip(data: bytes, display: str) -> bytes:
@@ -149,6 +145,11 @@ def _read_parquet(data: bytes, display: str) -> pd.DataFrame:
         frame = pd.read_parquet(io.BytesIO(data))
     except Exception as exc:  # pyarrow raises many types on corrupt files
         raise CatalogError(f"{display} looks like Parquet but cannot be read: {str(exc).splitlines()[0]}") from None
+    return _sized(frame, display)
+
+
+def _sized(frame: pd.DataFrame, display: str) -> pd.DataFrame:
+    """``frame`` when it has song rows and no more than :data:`MAX_COLUMNS` columns; else a CatalogError."""
     if frame.shape[1] > MAX_COLUMNS:
         raise CatalogError(f"{display} has {frame.shape[1]:,} columns; a song table has at most {MAX_COLUMNS}")
     if frame.empty:
