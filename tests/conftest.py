@@ -114,3 +114,14 @@ def audio_model():
     if not any(v.features.features == AUDIO_FEATURES for v in model.variants):
         pytest.skip("the models folder has no audio network: run `python -m disco train --features audio`")
     return model
+
+
+@pytest.fixture
+def made_up_songs(tmp_path, monkeypatch):
+    """A made-up catalog (240 songs, 12 playlists) written as the default data set; returns its rows."""
+    from disco import config
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    monkeypatch.setenv("DISCO_DATA_DIR", str(folder))
+    return songgen.write_tidy_csv(folder / config.DATASET_FILENAME)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-import songgen
 from test_app import _app, assert_clean, page, table
 
 from disco import config
@@ -25,13 +24,9 @@ SLOT = "build_edit_slot"
 
 
 @pytest.fixture
-def songs(tmp_path, monkeypatch) -> pd.DataFrame:
-    """Made-up songs (240, 12 playlists) as the default data set; one row per song."""
-    folder = tmp_path / "data"
-    folder.mkdir()
-    frame = songgen.write_tidy_csv(folder / config.DATASET_FILENAME)
-    monkeypatch.setenv("DISCO_DATA_DIR", str(folder))
-    return frame.drop_duplicates("track_id").set_index("track_name")
+def songs(made_up_songs) -> pd.DataFrame:
+    """The made-up default data set, one row per song, by title."""
+    return made_up_songs.drop_duplicates("track_id").set_index("track_name")
 
 
 def song_index(songs: pd.DataFrame, title: str) -> int:

@@ -33,15 +33,6 @@ pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
 EVIL = "[click](http://evil.example)"
 
 
-@pytest.fixture
-def made_up_songs(tmp_path, monkeypatch) -> pd.DataFrame:
-    """A made-up catalog (240 songs) as the default data set."""
-    folder = tmp_path / "data"
-    folder.mkdir()
-    monkeypatch.setenv("DISCO_DATA_DIR", str(folder))
-    return songgen.write_tidy_csv(folder / config.DATASET_FILENAME)
-
-
 MARKDOWN_KINDS = ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success")
 
 

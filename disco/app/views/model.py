@@ -20,33 +20,36 @@ NETWORK = (
     "trained with MAE on playlist windows of up to 50 songs.")
 
 
+def scoring_section(title: str, text: str, figures) -> None:
+    """A scoring preset: its title and words, then its key and tempo figures side by side, each with its
+    caption (``figures``: (figure, key, caption) pairs)."""
+    st.subheader(title)
+    st.markdown(text)
+    for column, (figure, key, caption) in zip(st.columns(2), figures):
+        with column:
+            st.plotly_chart(figure, key=key)
+            st.caption(caption)
+
+
 def dj_section() -> None:
-    st.subheader("How a move is scored: the DJ preset (default)")
-    st.markdown(model_card.dj_scoring())
-    left, right = st.columns(2)
-    with left:
-        st.plotly_chart(plots.camelot_heatmap(), key="camelot_heatmap")
-        st.caption("sweetness x key score: hover a cell for the score of mixing one Camelot code into another; "
-                   "the loss uses 2 x score - 1 (the key term, -1..1, of the playlist's loss table).")
-    with right:
-        st.plotly_chart(plots.tempo_score_curves(("dj",), title="DJ tempo score: 1 at the same, double or half "
-                                                                "tempo"), key="tempo_dj")
-        st.caption("smoothness x tempo score: the DJ kernel falls off within a few percent; the shaded bands are "
-                   "the changes a DJ can beat-match.")
+    scoring_section("How a move is scored: the DJ preset (default)", model_card.dj_scoring(), [
+        (plots.camelot_heatmap(), "camelot_heatmap",
+         "sweetness x key score: hover a cell for the score of mixing one Camelot code into another; the loss "
+         "uses 2 x score - 1 (the key term, -1..1, of the playlist's loss table)."),
+        (plots.tempo_score_curves(("dj",), title="DJ tempo score: 1 at the same, double or half tempo"), "tempo_dj",
+         "smoothness x tempo score: the DJ kernel falls off within a few percent; the shaded bands are the changes "
+         "a DJ can beat-match."),
+    ])
 
 
 def reference_section() -> None:
-    st.subheader("The reference preset (the spec's algorithm)")
-    st.markdown(model_card.reference_scoring())
-    left, right = st.columns(2)
-    with left:
-        st.plotly_chart(plots.circle_of_fifths_heatmap(), key="circle_heatmap")
-        st.caption("sweetness x key similarity: circle-of-fifths steps (minor keys at their relative major); 0 "
-                   "or 1 step scores 1, the tritone -1, a song without a detected key 0.")
-    with right:
-        st.plotly_chart(plots.tempo_score_curves(("reference", "dj"), title="Reference tempo score (dotted) "
-                                                 "against the DJ kernel"), key="tempo_reference")
-        st.caption("The reference cosine is lenient: a 6% change still scores about 0.9.")
+    scoring_section("The reference preset (the spec's algorithm)", model_card.reference_scoring(), [
+        (plots.circle_of_fifths_heatmap(), "circle_heatmap",
+         "sweetness x key similarity: circle-of-fifths steps (minor keys at their relative major); 0 or 1 step "
+         "scores 1, the tritone -1, a song without a detected key 0."),
+        (plots.tempo_score_curves(("reference", "dj"), title="Reference tempo score (dotted) against the DJ kernel"),
+         "tempo_reference", "The reference cosine is lenient: a 6% change still scores about 0.9."),
+    ])
 
 
 def card_section(model) -> None:
