@@ -1,5 +1,5 @@
 """What a DJ checks in headless Chromium: a 50-song set drawn in every view of the figure panel (the Camelot
-wheel, the folded tempo, the 3D trajectory with all 50 songs), and the Reorder page showing the given order and
+wheel, the folded tempo, the 3D trajectory with all 50 songs, the strip, the flow and the loss terms), and the Reorder page showing the given order and
 DISCO's side by side with both scores.
 
 Needs /usr/bin/chromium, the real catalog and the trained models (as tests/test_browser.py); skipped otherwise.
@@ -43,14 +43,17 @@ def catalog_ids(n: int) -> list[str]:
 
 def trace_length(page, nth: int, tab: str, trace: str) -> int:
     """Points of the trace named ``trace`` in ``tab`` of the ``nth`` figure panel, read from the rendered
-    Plotly graph (-1 while it is not drawn)."""
+    Plotly graph (-1 while it is not drawn; -2 when it was drawn as another trace type than the figure asks,
+    which is what plotly.js does with a type it was built without)."""
     return page.evaluate("""([nth, tab, trace]) => {
         const frame = [...document.querySelectorAll('iframe')].filter(f => f.title.includes('figure_panel'))[nth];
         let div = null;
         try { div = frame.contentDocument.querySelector(`[role="tabpanel"][aria-label="${tab}"]`); }
         catch (e) { return -1; }
         const t = ((div && div._fullData) || []).find(t => t.name === trace);
-        return t ? (t.x || t.theta).length : -1;  // the pane is the Plotly graph
+        if (!t) return -1;  // the pane is the Plotly graph
+        if (t.type !== (div.data[t.index].type || 'scatter')) return -2;
+        return (t.x || t.theta).length;
     }""", [nth, tab, trace])
 
 
@@ -91,6 +94,12 @@ def test_a_50_song_set_in_the_wheel_the_tempo_view_and_the_3d_plot(tmp_path):
         wait_count(lambda: trace_length(page, 0, "Tempo", "folded BPM"), LONGEST, "tempo view's songs")
         assert re.search(rf"folding double/half time: \d+ of {LONGEST - 1} moves",
                          panel_title(page, 0, "Tempo"))
+        # the other tabs: every trace type of the panel is drawn by the plotly.js it is served
+        for tab, trace, points in (("Key strip", "songs", LONGEST), ("Flow over the set", "energy", LONGEST),
+                                   ("Loss terms", "flow x distance", LONGEST - 1)):
+            panel_has(page, 0, tab, ".main-svg")
+            wait_count(lambda tab=tab, trace=trace: trace_length(page, 0, tab, trace), points, f"{tab}'s {trace}")
+        panel_has(page, 0, "Tempo", ".main-svg")
         wheel = page.frame_locator(PANEL).first.locator('[role="tabpanel"][aria-label="Key wheel"]')
         tempo = page.frame_locator(PANEL).first.locator('[role="tabpanel"][aria-label="Tempo"]')
         assert not wheel.is_visible() and tempo.is_visible()  # one tab at a time

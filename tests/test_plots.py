@@ -46,7 +46,8 @@ def test_trajectory_has_one_point_per_song_in_order():
     assert "1. Artist 0" in line.text[0] and line.text[11].startswith("12. ")  # numbered hover
     np.testing.assert_allclose([_trace(fig, "start").x[0], _trace(fig, "end").x[0]], pca[[0, -1], 0])
     assert list(_trace(fig, "numbers").text) == [str(p) for p in range(1, 13)]
-    assert fig.layout.scene.xaxis.title.text == "PC1: energy +"
+    assert fig.layout.scene.xaxis.title.text == "PC1"  # short along the axis, named in full in the note
+    assert fig.layout.annotations[0].text.split("<br>") == ["PC1: energy +", "PC2: valence +", "PC3: liveness −"]
     assert "Artist 3 - Song 3" in line.text[3]
     seed_trace = _trace(fig, "seeds")
     np.testing.assert_allclose(np.array(seed_trace.y), pca[:2, 1])
@@ -77,6 +78,9 @@ def test_axes_are_named_by_their_strongest_features():
     assert names_[2] == "PC3: energy −"  # none reaches 0.4: the strongest, with its direction
     assert trajectory_plots.fallback_axis_names(["energy", "tempo"]) == (
         "energy (standardised)", "tempo (log, standardised)", "(none)")
+    titles = [trajectory_plots.short_axis_title(n) for n in (names_[0], *trajectory_plots.fallback_axis_names(
+        ["energy", "tempo"]))]
+    assert titles == ["PC1", "energy", "tempo", "(none)"]
     with pytest.raises(ValueError, match="components"):
         trajectory_plots.axis_names(components[:2], features)
 

@@ -1,6 +1,7 @@
 """The playlist as a path in 3D: the PCA of the transformed audio features (or the fallback axes of songs
 without a network), readable at 50+ songs: the path's colour runs from dark (start) to yellow (end), the songs
-are numbered, the start and the end are marked, and each axis is named by the features it weighs most.
+are numbered, the start and the end are marked, and each axis is named by the features it weighs most (in a
+note over the plot; the axes carry short titles).
 
 Trace names are stable: "catalog" (optional), "playlist" (one point per song), "numbers", "seeds", "start",
 "end".
@@ -42,6 +43,14 @@ def fallback_axis_names(axes: Sequence[str]) -> tuple[str, str, str]:
     "(none)" where there is no third feature."""
     names = [f"{a} (log, standardised)" if a == "tempo" else f"{a} (standardised)" for a in axes][:3]
     return tuple(names + ["(none)"] * (3 - len(names)))
+
+
+def short_axis_title(name: str) -> str:
+    """What the scene writes along an axis: "PC1" of "PC1: energy +, loudness +", "energy" of "energy
+    (standardised)". Text in a 3D scene is drawn as triangles made on the CPU: long titles cost the first draw
+    about 0.15 s in a browser without a GPU, and run off a phone's screen; the full names are a note over the
+    plot."""
+    return name.split(":")[0].split(" (")[0].strip() or name
 
 
 def number_step(n: int) -> int:
@@ -89,19 +98,20 @@ def trajectory_3d(pca, labels: Sequence[str], is_seed=None, background=None, axe
             x=pca[seeds, 0], y=pca[seeds, 1], z=pca[seeds, 2], mode="markers", name="seeds",
             text=[hover[i] for i in np.flatnonzero(seeds)], hovertemplate="%{text}<extra></extra>",
             marker=dict(size=10, symbol="diamond-open", color=SEED, line=dict(width=3, color=SEED))))
-    if n:
+    if n:  # marked by their symbol and named in the legend (3D text costs the first draw)
         for name, i, symbol, colour in (("start", 0, "circle-open", "#1b9e77"), ("end", n - 1, "square", "#d62728")):
             fig.add_trace(go.Scatter3d(
-                x=[pca[i, 0]], y=[pca[i, 1]], z=[pca[i, 2]], mode="markers+text", name=name, text=[name],
-                textposition="bottom center", hovertext=[hover[i]], hovertemplate="%{hovertext}<extra></extra>",
-                textfont=dict(color=colour, size=12), marker=dict(size=9, symbol=symbol, color=colour,
-                                                                  line=dict(width=3, color=colour))))
+                x=[pca[i, 0]], y=[pca[i, 1]], z=[pca[i, 2]], mode="markers", name=name,
+                hovertext=[f"{name}: {hover[i]}"], hovertemplate="%{hovertext}<extra></extra>",
+                marker=dict(size=9, symbol=symbol, color=colour, line=dict(width=3, color=colour))))
     axis_font = dict(size=11)
     fig.update_layout(
         title=title, height=560, margin=dict(l=0, r=0, t=40, b=0),
         legend=dict(orientation="h", yanchor="bottom", y=0.0, x=0.0),
-        scene=dict(xaxis=dict(title=dict(text=axes[0], font=axis_font)),
-                   yaxis=dict(title=dict(text=axes[1], font=axis_font)),
-                   zaxis=dict(title=dict(text=axes[2], font=axis_font)),
+        annotations=[dict(text="<br>".join(axes), xref="paper", yref="paper", x=0.0, y=1.0, xanchor="left",
+                          yanchor="top", align="left", showarrow=False, font=dict(size=11, color="#555"))],
+        scene=dict(xaxis=dict(title=dict(text=short_axis_title(axes[0]), font=axis_font)),
+                   yaxis=dict(title=dict(text=short_axis_title(axes[1]), font=axis_font)),
+                   zaxis=dict(title=dict(text=short_axis_title(axes[2]), font=axis_font)),
                    camera=dict(eye=dict(x=1.55, y=1.55, z=0.95))))  # far enough for the box to fit
     return fig
