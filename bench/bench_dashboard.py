@@ -19,18 +19,14 @@ absolute times.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from disco import config
+from disco.app.local_server import local_server
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -84,46 +80,6 @@ def cannot_run() -> str | None:
     if not (config.models_dir() / "model_card.json").is_file():
         return f"no trained model in {config.models_dir()}"
     return None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def serve(script: Path, log_path: Path, timeout: float = 60.0):
-    """Run ``streamlit run script`` on a free local port; yield its URL; stop it by its PID."""
-    port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
-           "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none",
-           "--browser.gatherUsageStats", "false"]
-    url = f"http://127.0.0.1:{port}"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    pass
-                if proc.poll() is not None:
-                    raise RuntimeError(f"streamlit exited with code {proc.returncode} (log: {log_path})")
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"streamlit did not answer on {url} within {timeout:.0f} s")
-                time.sleep(0.2)
-            yield url
-        finally:
-            proc.terminate()  # by its PID, never by name
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
 
 
 def write_bare_page(folder: Path) -> tuple[Path, int]:
@@ -214,7 +170,8 @@ def main() -> int:
         folder = Path(tmp)
         bare, songs = write_bare_page(folder)
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        with serve(ROOT / "app.py", folder / "app.log") as app_url, serve(bare, folder / "bare.log") as bare_url:
+        with local_server(ROOT / "app.py", cwd=ROOT, log_path=folder / "app.log") as app_url, \
+                local_server(bare, cwd=ROOT, log_path=folder / "bare.log") as bare_url:
             first = open_time(browser, app_url, songs)  # loads the catalog and the model
             open_time(browser, bare_url, songs)
             app_open, bare_open = [], []

@@ -1,6 +1,6 @@
 """What a DJ checks in headless Chromium: a 50-song set drawn in every view of the figure panel (the Camelot
-wheel, the folded tempo, the 3D trajectory with all 50 songs, the strip, the flow and the loss terms), and the Reorder page showing the given order and
-DISCO's side by side with both scores.
+wheel, the folded tempo, the 3D trajectory with all 50 songs, the strip, the flow and the loss terms), the 3D
+view on a phone, and the Reorder page showing the given order and DISCO's side by side with both scores.
 
 Needs /usr/bin/chromium, the real catalog and the trained models (as tests/test_browser.py); skipped otherwise.
 """
@@ -25,6 +25,8 @@ from test_browser import (
     wait_ready,
     wait_rows,
 )
+
+from disco.plots.trajectory import CAMERA_EYE
 
 LENGTH = "playlist length"
 LONGEST = 50  # the slider's top (disco.app.plan_controls.LENGTH_RANGE)
@@ -154,3 +156,23 @@ def test_reorder_pasted_songs_shows_both_orders_and_both_scores(tmp_path):
         metric = page.locator('[data-testid="stMetric"]').filter(has_text="total loss (lower is better)")
         assert f"{disco:.2f}" in metric.inner_text() and f"was {given:.2f}" in metric.inner_text()
         page.screenshot(path=str(tmp_path / "reorder.png"), full_page=True)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_on_a_phone_the_3d_box_steps_back_and_its_axes_are_named_in_a_note_that_fits(tmp_path):
+    with dashboard(tmp_path, width=390, height=844) as page:
+        page.locator(PANEL).first.scroll_into_view_if_needed()
+        panel_has(page, 0, "Flow in 3D", ".gl-container canvas")
+        seen = page.evaluate("""() => {
+            const frame = [...document.querySelectorAll('iframe')].find(f => f.title.includes('figure_panel'));
+            const doc = frame.contentDocument;
+            const div = doc.querySelector('[role="tabpanel"][aria-label="Flow in 3D"]');
+            const note = doc.querySelector('[role="tabpanel"][aria-label="Flow in 3D"] .annotation-text');
+            const box = note.getBoundingClientRect();
+            return {eye: div._fullLayout.scene.camera.eye.x,
+                    note: note.textContent, left: box.left, right: box.right, width: doc.body.clientWidth};
+        }""")
+        assert seen["eye"] > 1.2 * CAMERA_EYE["x"], seen  # farther than on a wide screen: the box's labels fit
+        assert seen["note"].startswith("PC1: ") and "PC3: " in seen["note"], seen
+        assert 0 <= seen["left"] and seen["right"] <= seen["width"], seen  # the note is not cut

@@ -172,6 +172,7 @@ def test_tempo_moves_fold_double_time():
     np.testing.assert_allclose(line.y, [100.0, 103.0, 103.0, 75.0])
     assert list(line.text) == ["", "", "×½", "×½"]  # the fold beside the songs that needed one
     assert "raw" not in line.hovertext[0] and "×½ of 206.0 BPM" in line.hovertext[2]
+    assert fig.layout.xaxis.range == fig.layout.xaxis2.range == (0.5, 4.5)  # the four positions, no more
 
 
 def _playlist(settings: EngineSettings, arc_penalty=(np.nan, np.nan, np.nan)) -> Playlist:

@@ -104,4 +104,5 @@ def tempo_view(tempos, labels: Sequence[str], is_seed=None) -> go.Figure:
     fig.update_yaxes(title_text="BPM as mixed", row=1, col=1)
     fig.update_yaxes(title_text="% change", row=2, col=1)
     fig.update_xaxes(title_text="position", dtick=1 if n <= 25 else 5, row=2, col=1)
+    fig.update_xaxes(range=[0.5, max(n, 1) + 0.5])  # the set's positions only: no 0 or n + 1 on a narrow screen
     return fig

@@ -19,6 +19,7 @@ from disco.plots.common import COLORSCALE, SEED, plain, positions, seed_mask
 MIN_LOADING = 0.4  # a feature names an axis when its loading's magnitude reaches this (at most two do)
 NAMED = 2
 NUMBER_EVERY = {20: 1, 40: 2}  # songs up to -> label every k-th song; longer sets every 5th
+CAMERA_EYE = {"x": 1.55, "y": 1.55, "z": 0.95}  # far enough for the box to fit a wide frame
 
 
 def axis_name(index: int, loadings, features: Sequence[str]) -> str:
@@ -113,5 +114,5 @@ def trajectory_3d(pca, labels: Sequence[str], is_seed=None, background=None, axe
         scene=dict(xaxis=dict(title=dict(text=short_axis_title(axes[0]), font=axis_font)),
                    yaxis=dict(title=dict(text=short_axis_title(axes[1]), font=axis_font)),
                    zaxis=dict(title=dict(text=short_axis_title(axes[2]), font=axis_font)),
-                   camera=dict(eye=dict(x=1.55, y=1.55, z=0.95))))  # far enough for the box to fit
+                   camera=dict(eye=dict(CAMERA_EYE))))
     return fig
