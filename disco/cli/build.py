@@ -7,7 +7,7 @@ import math
 import sys
 
 from disco.cli.options import (add_engine_options, add_model_options, add_output_options, load_service,
-                               positive_int, settings_from_args, write_playlist)
+                               number, positive_int, settings_from_args, write_playlist)
 from disco.engine.pools import SOURCES
 from disco.errors import DiscoError
 
@@ -29,16 +29,6 @@ def number_range(what: str, whole: bool = False):
             raise argparse.ArgumentTypeError(f"expected {what} as LO-HI with LO <= HI, got {text!r}")
         return values
     return parse
-
-
-def positive_minutes(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of minutes, got {text!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a number of minutes > 0, got {text}")
-    return value
 
 
 def lock_spec(text: str) -> tuple[int, str]:
@@ -63,7 +53,7 @@ def register(subparsers) -> None:
                    help="'artist - title', a Spotify track id/URI/URL or a search text; repeat for several seeds")
     p.add_argument("--length", type=positive_int, default=None,
                    help=f"songs in the playlist, seeds included (default {DEFAULT_LENGTH})")
-    p.add_argument("--minutes", type=positive_minutes, metavar="M", default=None,
+    p.add_argument("--minutes", type=number("a number of minutes", strict=True), metavar="M", default=None,
                    help="plan a set of M minutes instead of a song count: as many songs as reach M minutes (songs "
                         "without a duration count as the pool's median)")
     p.add_argument("--pool", choices=SOURCES, default="union", help="where candidates come from (default union)")

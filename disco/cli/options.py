@@ -18,56 +18,47 @@ from disco.theory.keys import KEY_SCORES
 from disco.theory.tempo import TEMPO_SCORES
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
-    return value
+def whole_number(low: int, high: int | None = None):
+    """An argparse type: a whole number from ``low`` (to ``high``)."""
+    span = f">= {low}" if high is None else f"from {low} to {high}"
 
-
-def bounded_int(low: int, high: int):
-    def parse(text: str) -> int:
-        value = positive_int(text)
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"expected a whole number from {low} to {high}, got {value}")
-        return value
-    return parse
-
-
-def whole_number(low: int, high: int):
-    """A whole number from ``low`` to ``high`` (0 allowed, unlike :func:`bounded_int`)."""
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"expected a whole number from {low} to {high}, got {value}")
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"expected a whole number {span}, got {value}")
         return value
     return parse
 
 
-def weight(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text}")
-    return value
+def number(what: str, minimum: float = 0.0, *, strict: bool = False, unit: str = ""):
+    """An argparse type: ``what`` (e.g. "a number of minutes"), a finite number >= ``minimum`` (> with
+    ``strict``); ``unit``: a sign the text may end with ("%")."""
+    bound = f"{'>' if strict else '>='} {minimum:g}"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text.removesuffix(unit) if unit else text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if not math.isfinite(value) or value < minimum or (strict and value == minimum):
+            raise argparse.ArgumentTypeError(f"expected {what} ({bound}, finite), got {text}")
+        return value
+    return parse
 
 
-def percent(text: str) -> float:
-    try:
-        value = float(text.rstrip("%"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a percentage like 6 or 6%, got {text!r}") from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"expected a finite percentage >= 0, got {text}")
-    return value
+positive_int = whole_number(1)
+weight = number("a number")
+percent = number("a percentage like 6 or 6%", unit="%")
+
+
+def add_song_file_arguments(p: argparse.ArgumentParser) -> None:
+    """FILE and ``--playlist``: the songs ``reorder`` and ``score`` read, in their order."""
+    p.add_argument("file", type=Path, metavar="FILE")
+    p.add_argument("--playlist", metavar="NAME", help="only this playlist of FILE (e.g. of a Rekordbox, Traktor or "
+                   "Mixxx library), in its order")
 
 
 def add_engine_options(p: argparse.ArgumentParser) -> None:
@@ -108,7 +99,7 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
     s = p.add_argument_group("search")
     s.add_argument("--search", choices=SEARCHES, default=None,
                    help=f"greedy (the spec) or beam search over the summed loss ({dj.search} / {ref.search})")
-    s.add_argument("--beam-width", type=bounded_int(1, MAX_BEAM_WIDTH), default=None,
+    s.add_argument("--beam-width", type=whole_number(1, MAX_BEAM_WIDTH), default=None,
                    help=f"partial playlists kept by beam search, 1..{MAX_BEAM_WIDTH} (default {dj.beam_width})")
 
 

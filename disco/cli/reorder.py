@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from disco.errors import DiscoError
-from disco.cli.options import (add_engine_options, add_model_options, add_output_options, load_service,
-                               settings_from_args, write_playlist)
+from disco.cli.options import (add_engine_options, add_model_options, add_output_options,
+                               add_song_file_arguments, load_service, settings_from_args, write_playlist)
 
 
 def register(subparsers) -> None:
@@ -19,9 +18,7 @@ def register(subparsers) -> None:
         "100). FILE is a song table in any schema the catalog reads, or a text file of Spotify track "
         "ids/URIs/URLs (one per line) found in the catalog. A summary goes to stderr; `disco score` on the "
         "output prints the same total.")
-    p.add_argument("file", type=Path, metavar="FILE")
-    p.add_argument("--playlist", metavar="NAME", help="only this playlist of FILE (e.g. of a Rekordbox, Traktor or "
-                   "Mixxx library), in its order")
+    add_song_file_arguments(p)
     p.add_argument("--best-start", action="store_true", help="also choose the first song (default: keep it)")
     p.add_argument("--time-budget", type=float, metavar="SECONDS", default=None,
                    help="cap the search at about this many seconds (default: 0.5 s + 14 ms per song)")

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-from disco.cli.options import (add_engine_options, add_model_options, add_output_options, load_service,
-                               settings_from_args, write_playlist)
+from disco.cli.options import (add_engine_options, add_model_options, add_output_options,
+                               add_song_file_arguments, load_service, settings_from_args, write_playlist)
 
 
 def register(subparsers) -> None:
@@ -16,9 +15,7 @@ def register(subparsers) -> None:
         "the network's predicted next song, the key and tempo terms, the arc term and the hard rules it "
         "breaks (--format json has every term). FILE is read as by `reorder`; the options are the same, so a "
         "reordered file scores what `reorder` reported.")
-    p.add_argument("file", type=Path, metavar="FILE")
-    p.add_argument("--playlist", metavar="NAME", help="only this playlist of FILE (e.g. of a Rekordbox, Traktor or "
-                   "Mixxx library), in its order")
+    add_song_file_arguments(p)
     add_engine_options(p)
     add_output_options(p)
     add_model_options(p)
