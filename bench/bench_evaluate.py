@@ -28,7 +28,7 @@ def main() -> None:
     load_s = time.perf_counter() - t0
     settings = EvalSettings.for_run(seed=args.seed, quick=args.quick)
     result = evaluate(catalog, arrays, predictor, test_ids, card=card, settings=settings, progress=True)
-    total = load_s + result["runtime_s"]
+    total = load_s + result["runtime"]["total_s"]
     s = result["settings"]
     builds = result["builds"]
     print(f"evaluate ({'quick' if args.quick else 'full'}): {s['test_playlists']} test playlists, "
@@ -37,7 +37,7 @@ def main() -> None:
           f"scorings, {len(result['sensitivity'])} slider settings")
     print(f"{'section':<14}{'seconds':>10}")
     print(f"{'load':<14}{load_s:>10.2f}")
-    for name, secs in result["section_runtime_s"].items():
+    for name, secs in result["runtime"]["sections_s"].items():
         print(f"{name:<14}{secs:>10.2f}")
     print(f"{'total':<14}{total:>10.2f}   budget {BUDGET_S:.0f} s: {'OK' if total < BUDGET_S else 'OVER'}")
 

@@ -49,7 +49,7 @@ def test_solve_path_reaches_the_optimum_of_small_sets_and_its_bound_is_valid(sta
     for seed in range(8):
         cost = random_costs(8, 10 + seed)
         best = brute_force(cost, start)
-        path = solve_path(cost, start, time_limit=5.0, max_kicks=100)
+        path = solve_path(cost, start, max_kicks=100)
         assert is_order(path.order, 8, start)
         assert path.cost == pytest.approx(path_cost(cost, path.order))
         assert path.cost == pytest.approx(best, abs=1e-9), f"seed {seed}"
@@ -61,12 +61,12 @@ def test_solve_path_on_a_larger_set_is_close_to_the_certified_optimum_and_improv
     cost = random_costs(30, 4)
     exact = exact_path(cost, 0)
     dj_like = np.arange(30)
-    path = solve_path(cost, 0, time_limit=5.0, initial=[dj_like], max_kicks=60)
+    path = solve_path(cost, 0, initial=[dj_like], max_kicks=60)
     assert exact.optimal and is_order(path.order, 30, 0)
     assert exact.cost - 1e-9 <= path.cost <= exact.cost + 0.02 * abs(exact.cost)
     assert path.cost <= path_cost(cost, dj_like) + 1e-12
-    again = solve_path(cost, 0, time_limit=5.0, initial=[dj_like], max_kicks=60)
-    assert again.order.tolist() == path.order.tolist()  # seeded: deterministic when the kicks end it
+    again = solve_path(cost, 0, initial=[dj_like], max_kicks=60)
+    assert again.order.tolist() == path.order.tolist()  # seeded and counted: the same path every time
 
 
 def test_descent_never_worsens_keeps_the_start_and_ends_in_a_local_optimum():
@@ -102,7 +102,7 @@ def test_rules_are_penalties_the_solvers_avoid():
     shuffled = idx[[0, 5, 2, 7, 4, 1, 8, 3, 6]]
     cost = Loss(s, arrays, shuffled, length=9).pair_matrix()
     assert cost.max() > RULE_PENALTY / 2  # incompatible moves carry the penalty
-    for path in (exact_path(cost, 0), solve_path(cost, 0, time_limit=5.0, max_kicks=50)):
+    for path in (exact_path(cost, 0), solve_path(cost, 0, max_kicks=50)):
         songs = shuffled[path.order]
         ok = keys.camelot_compatible(key[songs[:-1]], mode[songs[:-1]], key[songs[1:]], mode[songs[1:]])
         assert ok.all() and path.cost < RULE_PENALTY / 2
@@ -110,7 +110,7 @@ def test_rules_are_penalties_the_solvers_avoid():
 
 def test_tiny_sets_and_edge_cases():
     three = np.array([[0.0, -1.0, -0.2], [-0.1, 0.0, -1.0], [-1.0, -0.3, 0.0]])
-    for solver in (exact_path, lambda c, s: solve_path(c, s, time_limit=1.0)):
+    for solver in (exact_path, solve_path):
         fixed = solver(three, 0)
         assert fixed.order.tolist() == [0, 1, 2] and fixed.cost == pytest.approx(-2.0) and fixed.optimal
         free = solver(three, None)
@@ -124,13 +124,23 @@ def test_tiny_sets_and_edge_cases():
     assert path_cost(three, [2]) == 0.0
 
 
-def test_a_time_limit_is_reported_and_still_gives_a_path():
+def test_a_time_cap_is_reported_and_still_gives_a_path():
     cost = random_costs(45, 3)
-    path = exact_path(cost, 0, time_limit=0.01)
+    path = exact_path(cost, 0, time_limit=1e-9)  # passed before the first round
     assert isinstance(path, Path) and is_order(path.order, 45, 0)
     assert path.cut_short and not path.optimal
     quick = solve_path(cost, 0, time_limit=0.0, max_kicks=10 ** 6)
     assert is_order(quick.order, 45, 0) and quick.cut_short
+
+
+def test_a_node_limit_bounds_the_integer_program_by_work_and_repeats_exactly():
+    cost = random_costs(40, 5)
+    runs = [exact_path(cost, 0, node_limit=1) for _ in range(2)]
+    assert runs[0].order.tolist() == runs[1].order.tolist() and runs[0].cost == runs[1].cost
+    assert runs[0].optimal == runs[1].optimal and is_order(runs[0].order, 40, 0)
+    full = exact_path(cost, 0)
+    assert full.optimal and full.cost <= runs[0].cost + 1e-9
+    assert runs[0].optimal or runs[0].cut_short  # not proven within one node: said so
 
 
 def test_bad_inputs_are_clear_errors():

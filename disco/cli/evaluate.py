@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 EVALUATION_NAME = "evaluation.json"  # the file name under models/ (disco.evaluation.default_json_path)
@@ -41,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:  # e.g. no test playlist found in this catalog
         raise DiscoError(f"cannot evaluate: {exc}") from exc
     print(evaluation.format_report(result))
+    print(evaluation.format_runtime(result), file=sys.stderr)  # the one part that depends on the machine
     info = result["settings"]
     if info["test_playlists_missing"]:
         print(f"note: {info['test_playlists_missing']} of {info['test_playlists_in_card']} test playlists "

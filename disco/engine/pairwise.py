@@ -10,6 +10,9 @@ song. Three ways to solve it, all on scipy (HiGHS) and NumPy:
   about 0.1 s for 100 songs) gives a lower bound and guides a first path; 2-opt / or-opt descent and iterated
   local search improve it. On the test playlists of 100 songs: within ~0.6% of the optimum after 0.3 s,
   ~0.3% after 0.7 s (60 / 300 kicks).
+
+Each is bounded by counted work (cut rounds, branch-and-bound nodes, descent rounds, kicks), so the same
+costs give the same path on any machine; a time limit is an optional cap on top.
 - :func:`dj_sort` is the greedy sort DJ tools do (next = a Camelot-compatible song with the closest folded tempo).
 
 They give reorder its starting orders; local search on the true loss (network included) then polishes them.
@@ -34,9 +37,10 @@ DENSE_LP_MAX = 50  # songs: up to this size the relaxation has every move (a val
 # song's SPARSE_ARCS cheapest moves in and out plus the first path's (a guide only: no bound)
 SPARSE_ARCS = 8
 FULL_3OPT_MAX = 120  # songs: up to this size descent also tries every exchange of two adjacent blocks
-MAX_CUT_ROUNDS = 60  # rounds of subtour cuts added to the relaxation
+MAX_CUT_ROUNDS = 60  # rounds of subtour cuts added to the relaxation or to the integer program
 MAX_MOVE_SPAN = 150  # songs: a descent move reverses or shifts at most this many (each round is O(n * span))
 KICK_SPAN = 8  # songs: the three blocks a kick permutes are 1..KICK_SPAN - 1 songs long
+DEFAULT_KICK_WORK = 5_000  # solve_path's default kicks x songs
 MIP_REL_GAP = 1e-6  # HiGHS stops when (found - bound) / |found| is below this: "optimal" means within it
 
 
@@ -45,7 +49,8 @@ class Path:
     """An order of the songs (positions 0..n-1 of the cost matrix) and its summed pair cost.
 
     ``optimal``: certified (within :data:`MIP_REL_GAP`); ``lower_bound``: no path costs less (None when not
-    computed); ``cut_short``: a time budget stopped the search before its own end; ``method``: what found it."""
+    computed); ``cut_short``: a limit (time or work) stopped the search before its own end; ``seconds``: how
+    long it took (informational: never part of a result); ``method``: what found it."""
 
     order: np.ndarray
     cost: float
@@ -62,7 +67,7 @@ class Path:
 
 
 def load_solvers() -> None:
-    """Import scipy's solvers now (about half a second the first time), so that a time budget measures the
+    """Import scipy's solvers now (about half a second the first time), so that a time cap measures the
     search, not the imports."""
     import scipy.optimize  # noqa: F401
     import scipy.sparse.csgraph  # noqa: F401
@@ -285,9 +290,10 @@ def _subtour_rows(a, b, groups, m):
     return csr_matrix((data, (np.concatenate(rows), np.concatenate(cols))), shape=(len(groups), m)), upper
 
 
-def _relax(cost: np.ndarray, start: int | None, deadline: float, sparse_with=None) -> _Relaxation | None:
+def _relax(cost: np.ndarray, start: int | None, deadline: float | None, sparse_with=None) -> _Relaxation | None:
     """The linear relaxation of :func:`exact_path`'s program with subtour cuts added while its support splits
-    into several strongly connected parts; None when the time ran out or the solver failed."""
+    into several strongly connected parts (at most :data:`MAX_CUT_ROUNDS` rounds); None when the rounds or the
+    time cap (``deadline``, a ``time.perf_counter()`` value; None = none) ran out or the solver failed."""
     from scipy.optimize import linprog
     from scipy.sparse import coo_matrix, csr_matrix, vstack
     from scipy.sparse.csgraph import connected_components
@@ -303,7 +309,7 @@ def _relax(cost: np.ndarray, start: int | None, deadline: float, sparse_with=Non
                         shape=(2 * size, m)).tocsr()
     cut_rows, cut_upper, groups = [], [], []
     for _ in range(MAX_CUT_ROUNDS):
-        if time.perf_counter() > deadline:
+        if deadline is not None and time.perf_counter() > deadline:
             return None
         res = linprog(c, A_ub=vstack(cut_rows) if cut_rows else None, b_ub=cut_upper or None, A_eq=degree,
                       b_eq=np.ones(2 * size), bounds=(0, 1), method="highs")
@@ -370,21 +376,31 @@ def _path_from_relaxation(rel: _Relaxation, cost: np.ndarray, start: int | None)
 
 # -- the solvers ----------------------------------------------------------------------------------------------
 
-def solve_path(cost: np.ndarray, start: int | None = 0, time_limit: float = 1.0, initial=(), seed: int = 0,
+def default_kicks(n: int) -> int:
+    """Kicks of :func:`solve_path`'s iterated local search for ``n`` songs by default: 5,000 / n, 20..200
+    (each kick costs O(n^2)): 50 for 100 songs."""
+    return int(np.clip(DEFAULT_KICK_WORK // max(int(n), 1), 20, 200))
+
+
+def solve_path(cost: np.ndarray, start: int | None = 0, time_limit: float | None = None, initial=(), seed: int = 0,
                max_kicks: int | None = None) -> Path:
     """A low-cost open path through every song of the (n, n) ``cost`` matrix, starting at ``start`` (None = any
-    start), in about ``time_limit`` seconds.
+    start).
 
     The linear relaxation of :func:`exact_path`'s program (HiGHS, every move up to :data:`DENSE_LP_MAX` songs,
     else each song's cheapest moves) gives a lower bound and a first path; that path and the ``initial``
     orders are improved by 2-opt / or-opt descent, the best one then by iterated local search (permute
-    three short blocks at a random place, descend again, keep it if no worse; seeded, deterministic)
-    until ``max_kicks`` kicks (default: as many as the time allows) or ``time_limit``. ``cut_short`` when the
-    time ran out before the kicks asked for; ``optimal`` when the path meets the lower bound."""
+    three short blocks at a random place, descend again, keep it if no worse; seeded) for ``max_kicks`` kicks
+    (default :func:`default_kicks`). The work is counted, so the path is the same on any machine;
+    ``time_limit`` (seconds, None = none) is an optional cap on top, and ``cut_short`` says when it stopped
+    the search first. ``optimal`` when the path meets the lower bound."""
     started = time.perf_counter()
     cost, start = _check(cost, start)
     n = len(cost)
-    deadline = started + max(float(time_limit), 0.0)
+    if time_limit is not None and not time_limit >= 0:
+        raise ValueError(f"time_limit must be a number of seconds >= 0 or None, got {time_limit!r}")
+    deadline = None if time_limit is None else started + float(time_limit)
+    max_kicks = default_kicks(n) if max_kicks is None else int(max_kicks)
     if n <= 3:
         exact = _brute_force(cost, start, started)
         return Path(exact.order, exact.cost, optimal=True, seconds=time.perf_counter() - started,
@@ -395,9 +411,9 @@ def solve_path(cost: np.ndarray, start: int | None = 0, time_limit: float = 1.0,
         if sorted(o.tolist()) != list(range(n)) or (fixed and o[0] != start):
             raise ValueError("an initial order must hold every song once" + (f" and start at {start}" if fixed else ""))
     fallback = np.r_[start, np.delete(np.arange(n), start)] if fixed else np.arange(n)
-    # the relaxation's own time: at most 80% of the budget (the descents after it are quick)
+    # with a time cap, the relaxation may take 80% of it (the descents after it are quick)
     dense = n <= DENSE_LP_MAX
-    rel = _relax(cost, start, started + 0.8 * max(time_limit, 0.0),
+    rel = _relax(cost, start, None if deadline is None else started + 0.8 * float(time_limit),
                  sparse_with=None if dense else (first[0] if first else fallback))
     bound = None if rel is None else rel.bound
     candidates = first + ([_path_from_relaxation(rel, cost, start)] if rel is not None else [])
@@ -414,15 +430,16 @@ def solve_path(cost: np.ndarray, start: int | None = 0, time_limit: float = 1.0,
     rng = np.random.default_rng(seed)
     lo = 1 if fixed else 0
     kicks = 0
-    while n - lo >= 4 and (max_kicks is None or kicks < max_kicks):
+    while n - lo >= 4 and kicks < max_kicks:
         if bound is not None and best_cost - bound <= 1e-9 * max(1.0, abs(bound)):
             break
-        if time.perf_counter() > deadline:
-            cut_short = max_kicks is not None
+        if deadline is not None and time.perf_counter() > deadline:
+            cut_short = True
             break
         kicked = _kick(best, lo, rng)
         kicks += 1
-        cand, _ = descend(cost, kicked, fixed, deadline=deadline, full_3opt=False)  # or-opt: cheap
+        cand, stopped = descend(cost, kicked, fixed, deadline=deadline, full_3opt=False)  # or-opt: cheap
+        cut_short |= stopped
         c = path_cost(cost, cand)
         if c <= best_cost + 1e-12:
             best, best_cost = cand, c
@@ -443,12 +460,14 @@ def _kick(order: np.ndarray, lo: int, rng: np.random.Generator) -> np.ndarray:
     return np.concatenate([order[:a], order[c:d], order[b:c], order[a:b], order[d:]])
 
 
-def exact_path(cost: np.ndarray, start: int | None = 0, time_limit: float = 60.0) -> Path:
+def exact_path(cost: np.ndarray, start: int | None = 0, time_limit: float | None = None,
+               node_limit: int | None = None) -> Path:
     """The optimal open path of the (n, n) ``cost`` matrix from ``start`` (None = any start), certified by an
     integer program solved with HiGHS (scipy.optimize.milp): one binary per move, every song entered and left
-    once, subtours cut away as they appear (lazy subtour elimination). ``optimal`` within HiGHS's relative gap
-    :data:`MIP_REL_GAP`; ``cut_short`` when the time budget ran out first (then the order is the best single
-    path found, if any, else :func:`solve_path`'s)."""
+    once, subtours cut away as they appear (lazy subtour elimination, at most :data:`MAX_CUT_ROUNDS` rounds).
+    ``node_limit``: branch-and-bound nodes per round (None = no limit); ``time_limit``: seconds in all (None =
+    no limit). ``optimal`` within HiGHS's relative gap :data:`MIP_REL_GAP`; ``cut_short`` when a limit was
+    reached first (then the order is the best single path found, if any, else :func:`solve_path`'s)."""
     from scipy.optimize import Bounds, LinearConstraint, milp
     from scipy.sparse import coo_matrix
 
@@ -471,12 +490,15 @@ def exact_path(cost: np.ndarray, start: int | None = 0, time_limit: float = 60.0
     constraints = [LinearConstraint(degree, 1, 1)]
     best: np.ndarray | None = None
     bound = None
-    while True:
-        left = time_limit - (time.perf_counter() - started)
-        if left <= 0:
-            break
-        res = milp(c, constraints=constraints, integrality=np.ones(m), bounds=Bounds(0, 1),
-                   options={"time_limit": left, "disp": False, "mip_rel_gap": MIP_REL_GAP})
+    for _ in range(MAX_CUT_ROUNDS):
+        options = {"disp": False, "mip_rel_gap": MIP_REL_GAP}
+        if node_limit is not None:
+            options["node_limit"] = int(node_limit)
+        if time_limit is not None:
+            options["time_limit"] = time_limit - (time.perf_counter() - started)
+            if options["time_limit"] <= 0:
+                break
+        res = milp(c, constraints=constraints, integrality=np.ones(m), bounds=Bounds(0, 1), options=options)
         if getattr(res, "mip_dual_bound", None) is not None and np.isfinite(res.mip_dual_bound):
             bound = float(res.mip_dual_bound) + shift * (n - 1)
         if res.x is None:
@@ -488,16 +510,16 @@ def exact_path(cost: np.ndarray, start: int | None = 0, time_limit: float = 60.0
             value = path_cost(cost, order)
             return Path(order, value, optimal=True, seconds=time.perf_counter() - started,
                         lower_bound=min(bound, value) if bound is not None else value, method="integer program")
-        if len(cycles) == 1:  # a single tour but the time ran out: best found, not proven
+        if len(cycles) == 1:  # a single tour but a limit was reached: best found, not proven
             best = _unroll(cycles[0], n)
             break
         rows, upper = _subtour_rows(a_idx, b_idx, cycles, m)  # at most |S| - 1 moves inside each subtour
         constraints.append(LinearConstraint(rows, -np.inf, upper))
-    # no proof in time: the bound of the last round (with fewer cuts, still valid) and the best path known
+    # no proof within the limits: the bound of the last round (with fewer cuts, still valid) and the best path
     if best is None:
-        best = solve_path(cost, start, time_limit=min(1.0, time_limit)).order
+        best = solve_path(cost, start).order
     return Path(best, path_cost(cost, best), optimal=False, cut_short=True, seconds=time.perf_counter() - started,
-                lower_bound=bound, method="integer program (time out)")
+                lower_bound=bound, method="integer program (limit reached)")
 
 
 def _cycles(nxt: dict[int, int], size: int) -> list[list[int]]:

@@ -149,10 +149,11 @@ def builds_section(catalog, arrays: SongArrays, predictor: Predictor, playlists:
     checks = target_checks(rows["dj"], rows["reference"], rows["dj_peak"], tolerance_pct=settings.tempo_tolerance_pct)
     checks.append(same_search_check(rows, dj.search, ref.search))
     return {"rows": rows, "grid": grid, "checks": checks, "chosen": choose_defaults(grid, ref_step),
+            "ms_per_build": ms,  # wall clock: evaluate() moves it to the result's runtime
             "info": {"seeds": len(seeds), "pool": f"{settings.build_pool}-song subgenre",
                      "pool_sizes": [int(len(p)) for p in pools], "length": settings.build_length,
                      "search": {"dj": dj.search, "reference": ref.search},
-                     "peak_arc_weight": settings.peak_arc_weight, "ms_per_build": ms, "targets": dict(TARGETS),
+                     "peak_arc_weight": settings.peak_arc_weight, "targets": dict(TARGETS),
                      "presets": {name: engine.to_dict() for name, engine in presets.items()},
                      "note": "seed songs drawn at random (seeded) from the test playlists' songs; the seed is the "
                              "first of each build's songs; step_ratio = feature step / the reference row's "

@@ -120,10 +120,16 @@ def format_report(result: Mapping) -> str:
         help_lines = [f"  {k}: {v}" for k, v in result.get("slider_help", SLIDER_HELP).items()]
         why = (result.get("sensitivity_info") or {}).get("choose_defaults")
         parts[-1] += "\n" + "\n".join(help_lines + ([f"  defaults: {why}"] if why else []))
-    if "runtime_s" in result:
-        secs = ", ".join(f"{k} {v:.1f}s" for k, v in result.get("section_runtime_s", {}).items())
-        parts.append(f"runtime {result['runtime_s']:.1f}s ({secs})")
     return "\n\n".join(parts)
+
+
+def format_runtime(result: Mapping) -> str:
+    """One line on how long the evaluation took, in all and per section ("" when not recorded)."""
+    runtime = result.get("runtime") or {}
+    if "total_s" not in runtime:
+        return ""
+    secs = ", ".join(f"{k} {v:.1f}s" for k, v in runtime.get("sections_s", {}).items())
+    return f"runtime {runtime['total_s']:.1f}s ({secs})"
 
 
 def json_ready(value):

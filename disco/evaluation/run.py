@@ -29,6 +29,7 @@ from disco.evaluation.settings import EvalSettings, preset_settings
 from disco.model.arrays import Predictor, SongArrays
 
 SECTIONS = ("prediction", "retrieval", "ordering", "builds", "sensitivity")
+RUNTIME = "runtime"  # the result's key for wall-clock times, kept apart from the measured results
 
 
 def evaluate(catalog, arrays: SongArrays, predictor: Predictor, test_ids: Sequence[str], *,
@@ -36,7 +37,8 @@ def evaluate(catalog, arrays: SongArrays, predictor: Predictor, test_ids: Sequen
              sections: Sequence[str] = SECTIONS) -> dict:
     """Run the evaluation on ``catalog``'s playlists ``test_ids`` (``sections``: any of :data:`SECTIONS`).
     Returns the JSON-ready result with ``prediction``, ``retrieval``, ``ordering``, ``builds``,
-    ``sensitivity``, ``settings``, ``runtime_s`` and ``section_runtime_s`` (seconds per section)."""
+    ``sensitivity``, ``settings`` and ``runtime`` (seconds in all and per section, milliseconds per build:
+    the only part that depends on the machine; :func:`without_runtime` leaves it out)."""
     unknown = [s for s in sections if s not in SECTIONS]
     if unknown:
         raise ValueError(f"unknown evaluation sections {unknown} (known: {', '.join(SECTIONS)})")
@@ -91,6 +93,12 @@ def evaluate(catalog, arrays: SongArrays, predictor: Predictor, test_ids: Sequen
         "negative_pool": int(len(pool)), "catalog": getattr(catalog, "sha256", None),
         "definitions": DEFINITIONS,
     }
-    result["section_runtime_s"] = timing
-    result["runtime_s"] = round(time.perf_counter() - started, 3)
+    ms_per_build = result["builds"].pop("ms_per_build", None) if result.get("builds") else None
+    result[RUNTIME] = {"total_s": round(time.perf_counter() - started, 3), "sections_s": timing,
+                       **({"ms_per_build": ms_per_build} if ms_per_build else {})}
     return result
+
+
+def without_runtime(result: Mapping) -> dict:
+    """``result`` less its :data:`RUNTIME` part: what the same inputs and seed reproduce exactly."""
+    return {k: v for k, v in result.items() if k != RUNTIME}
