@@ -256,7 +256,8 @@ def test_more_work_searches_more_and_the_default_work_grows_with_the_songs():
     small = ReorderWork.for_songs(40)
     assert ReorderWork.for_songs(100).polish_steps > small.polish_steps
     assert ReorderWork.for_songs(500).polish_steps > ReorderWork.for_songs(100).polish_steps
-    little = reorder_songs(idx, DJ, arrays=ARRAYS, predictor=p, work=ReorderWork(40, 1, 1, 20_000, 0))
+    little = reorder_songs(idx, DJ, arrays=ARRAYS, predictor=p, work=ReorderWork(
+        songs=40, pairwise_kicks=1, exact_nodes=1, exact_rounds=1, polish_steps=20_000, kicks=0))
     default = reorder_songs(idx, DJ, arrays=ARRAYS, predictor=p)
     assert little.info["work"]["polish_steps_used"] < default.info["work"]["polish_steps_used"]
     assert default.info["work"]["polish_steps_used"] <= small.polish_steps + 40 * 40 * 50  # one pass may overrun

@@ -461,10 +461,10 @@ def _kick(order: np.ndarray, lo: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def exact_path(cost: np.ndarray, start: int | None = 0, time_limit: float | None = None,
-               node_limit: int | None = None) -> Path:
+               node_limit: int | None = None, max_rounds: int = MAX_CUT_ROUNDS) -> Path:
     """The optimal open path of the (n, n) ``cost`` matrix from ``start`` (None = any start), certified by an
     integer program solved with HiGHS (scipy.optimize.milp): one binary per move, every song entered and left
-    once, subtours cut away as they appear (lazy subtour elimination, at most :data:`MAX_CUT_ROUNDS` rounds).
+    once, subtours cut away as they appear (lazy subtour elimination, at most ``max_rounds`` rounds).
     ``node_limit``: branch-and-bound nodes per round (None = no limit); ``time_limit``: seconds in all (None =
     no limit). ``optimal`` within HiGHS's relative gap :data:`MIP_REL_GAP`; ``cut_short`` when a limit was
     reached first (then the order is the best single path found, if any, else :func:`solve_path`'s)."""
@@ -490,7 +490,7 @@ def exact_path(cost: np.ndarray, start: int | None = 0, time_limit: float | None
     constraints = [LinearConstraint(degree, 1, 1)]
     best: np.ndarray | None = None
     bound = None
-    for _ in range(MAX_CUT_ROUNDS):
+    for _ in range(max_rounds):
         options = {"disp": False, "mip_rel_gap": MIP_REL_GAP}
         if node_limit is not None:
             options["node_limit"] = int(node_limit)

@@ -57,7 +57,8 @@ MAX_EXACT = 10  # songs: exact_order's brute-force limit (9! = 362,880 orders wi
 BRUTE_FORCE_MAX = 8  # songs: reorder tries every order up to this size (7! = 5,040 with a fixed first song)
 EXACT_PAIRWISE_MAX = 40  # songs: up to this size the integer program certifies the pairwise start when the
 # relaxation-guided solver could not (~0.1-0.6 s for 40 songs)
-EXACT_NODES = 2_000  # branch-and-bound nodes per round of that integer program (rounds: pairwise.MAX_CUT_ROUNDS)
+EXACT_ROUNDS, EXACT_NODES = 8, 1_000  # that integer program's rounds of subtour cuts and branch-and-bound nodes
+# per round (random 9-40-song sets of the catalog certify in 5-8 rounds, at most ~3 s CPU)
 PAIRWISE_SHARE = 0.4  # of a caller's time cap: the pairwise solver's share
 SMALL_SET_KICKS = 20  # kicks of the pairwise solver up to EXACT_PAIRWISE_MAX songs (the integer program follows)
 WIDE_BEAM = 32  # a wide beam search gives one more starting order (cheap: ~0.05 s for 100 songs)
@@ -86,12 +87,13 @@ class ReorderWork:
     """How much a reorder of ``songs`` songs searches, counted in work so that the result does not depend
     on the machine or its load: ``pairwise_kicks`` (iterated local search on the pair costs), ``exact_nodes``
     (branch-and-bound nodes per round of the integer program certifying sets of up to
-    :data:`EXACT_PAIRWISE_MAX` songs), ``polish_steps`` (network steps of the local search on the true loss),
+    :data:`EXACT_PAIRWISE_MAX` songs; ``exact_rounds`` rounds of subtour cuts), ``polish_steps`` (network steps of the local search on the true loss),
     ``kicks`` (iterated local search on the true loss, up to :data:`KICK_MAX` songs)."""
 
     songs: int
     pairwise_kicks: int
     exact_nodes: int
+    exact_rounds: int
     polish_steps: int
     kicks: int
 
@@ -100,7 +102,7 @@ class ReorderWork:
         """The default work for ``n`` songs (about 1.5 s for 100 songs on one core, 10 s for 500)."""
         small = n <= EXACT_PAIRWISE_MAX
         return cls(songs=int(n), pairwise_kicks=SMALL_SET_KICKS if small else pairwise.default_kicks(n),
-                   exact_nodes=EXACT_NODES,
+                   exact_nodes=EXACT_NODES, exact_rounds=EXACT_ROUNDS,
                    polish_steps=polish_steps(n), kicks=KICKS if n <= KICK_MAX else 0)
 
 
@@ -322,7 +324,8 @@ def starting_orders(idx, settings: EngineSettings, arrays: SongArrays, predictor
                                initial=[dj] if keep_first else [], max_kicks=work.pairwise_kicks)
     left = None if share is None else share - (time.perf_counter() - started)
     if not path.optimal and small and (left is None or left > 0):
-        exact = pairwise.exact_path(pair, start, time_limit=left, node_limit=work.exact_nodes)
+        exact = pairwise.exact_path(pair, start, time_limit=left, node_limit=work.exact_nodes,
+                                    max_rounds=work.exact_rounds)
         if exact.optimal or exact.cost < path.cost:
             path = exact
     pair_info = {"cost": round(path.cost, 6), "optimal": bool(path.optimal), "method": path.method,
