@@ -1,15 +1,6 @@
-"""DISCO's dashboard: ``streamlit run app.py``. Navigation only; each page is a script in disco/app/views/."""
+"""DISCO's dashboard from a checkout: ``streamlit run app.py``, the same as ``disco app`` (disco/app/main.py).
+Run, not imported: Streamlit reruns this script on every interaction, and an import would run once."""
 
-import streamlit as st
+import runpy
 
-from disco.app.pages import page_file
-
-st.set_page_config(page_title="DISCO - playlists with flow", page_icon="🪩", layout="wide")
-st.navigation([
-    st.Page(page_file("build"), title="Build", url_path="build", default=True, icon=":material/queue_music:"),
-    st.Page(page_file("reorder"), title="Reorder", url_path="reorder", icon=":material/shuffle:"),
-    st.Page(page_file("library"), title="Library", url_path="library", icon=":material/library_music:"),
-    st.Page(page_file("evaluate"), title="Evaluate", url_path="evaluate", icon=":material/analytics:"),
-    st.Page(page_file("model"), title="Model", url_path="model", icon=":material/neurology:"),
-    st.Page(page_file("data"), title="Data", url_path="data", icon=":material/database:"),
-]).run()
+runpy.run_module("disco.app.main", run_name="__main__")

@@ -89,9 +89,9 @@ def write_bare_page(folder: Path) -> tuple[Path, int]:
 
     streamlit.logger.set_log_level("error")  # the dashboard's caches warn when imported outside a server
 
-    from disco.app.playlist_table import dj_table
-    from disco.app.seeds import default_seed
-    from disco.app.state import SessionSettings
+    from disco.app.playlist.playlist_table import dj_table
+    from disco.app.playlist.seeds import default_seed
+    from disco.app.session.state import SessionSettings
     from disco.engine.service import Disco
     from disco.export.formats import playlist_frame
 

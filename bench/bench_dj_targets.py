@@ -29,7 +29,8 @@ from disco.engine.pools import CandidatePool  # noqa: E402
 from disco.engine.search import build_playlist  # noqa: E402
 from disco.engine.settings import EngineSettings  # noqa: E402
 from disco.evaluation.builds import build_stats  # noqa: E402
-from disco.evaluation.settings import DJ_RULES, TARGETS as EVAL_TARGETS  # noqa: E402
+from disco.evaluation.settings import DJ_RULES  # noqa: E402
+from disco.evaluation.settings import TARGETS as EVAL_TARGETS
 from disco.model.baselines import PlaylistMeanPredictor  # noqa: E402
 from disco.theory import arcs  # noqa: E402
 

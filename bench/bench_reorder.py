@@ -32,9 +32,9 @@ from pathlib import Path
 import numpy as np
 
 from disco.engine.blas import single_thread_blas
+from disco.engine.local_search import local_search
 from disco.engine.loss import Loss
 from disco.engine.pairwise import dj_sort, exact_path
-from disco.engine.local_search import local_search
 from disco.engine.reorder import reorder_songs, starting_orders
 from disco.engine.score import fit_arc, order_totals
 from disco.engine.settings import EngineSettings
@@ -116,7 +116,8 @@ def main() -> int:
     cap = (lambda n: min(20.0, 0.5 + 0.014 * n)) if args.old_time_budget else (lambda n: args.time_budget)  # noqa: E731
     print(f"first reorder in this process ({len(first)} songs, imports included): "
           f"{time.perf_counter() - t:.2f} s; the times below are warm")
-    print(f"{len(chosen)} test playlists with >= {args.min_songs} songs; DJ preset, artist gap {settings.artist_gap}; loss = summed loss of the "
+    print(f"{len(chosen)} test playlists with >= {args.min_songs} songs; DJ preset, artist gap "
+          f"{settings.artist_gap}; loss = summed loss of the "
           f"moves after the first song")
     print()
     head = (f"{'playlist':<10}{'songs':>6}{'dj sort':>9}{'pairwise':>10}{'s':>6}{'best':>9}{'disco':>9}"
@@ -146,10 +147,11 @@ def main() -> int:
           f"{np.mean([r['vs_dj'] for r in rows]):.1f}%; pairwise part certified optimal in {certified}/{len(rows)}; "
           f"a time cap cut the search in {sum(r['cut'] for r in rows)}/{len(rows)}; worse than the DJ sort on "
           f"{len(worse)}/{len(rows)}")
+    nan = float("nan")
     print(f"time: mean {np.mean([r['seconds'] for r in rows]):.2f} s wall, {np.mean([r['cpu'] for r in rows]):.2f} s "
-          f"CPU; 90-110 songs ({len(hundred)} playlists): median {np.median(hundred) if hundred else float('nan'):.2f} s "
-          f"wall / {np.median(hundred_cpu) if hundred else float('nan'):.2f} s CPU, max "
-          f"{max(hundred) if hundred else float('nan'):.2f} s wall / {max(hundred_cpu) if hundred else float('nan'):.2f} s CPU")
+          f"CPU; 90-110 songs ({len(hundred)} playlists): median {np.median(hundred) if hundred else nan:.2f} s "
+          f"wall / {np.median(hundred_cpu) if hundred else nan:.2f} s CPU, max "
+          f"{max(hundred) if hundred else nan:.2f} s wall / {max(hundred_cpu) if hundred else nan:.2f} s CPU")
     big = None
     if args.big:
         songs = np.unique(np.concatenate([q for _, q in playlists.items()]), return_index=True)

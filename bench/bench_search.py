@@ -120,7 +120,8 @@ def main() -> int:
     results.append((f"synthetic ({len(syn):,})", build, run(syn, make_queries(syn, args.queries))))
 
     print()
-    print(f"{'catalog':<22} {'index build s':>13} {'median ms':>10} {'p90 ms':>8} {'max ms':>8}  found in top 10 by query kind")
+    print(f"{'catalog':<22} {'index build s':>13} {'median ms':>10} {'p90 ms':>8} {'max ms':>8}  "
+          "found in top 10 by query kind")
     for name, build, res in results:
         all_t = [t for ts in res["times"].values() for t in ts]
         found = "  ".join(f"{k} {100 * np.mean(v):.0f}%" for k, v in res["found"].items() if k != "prefix")

@@ -4,4 +4,4 @@ Pipeline modules: catalog -> features -> model/stepper -> candidates -> engine -
 Importing the package is cheap: no TensorFlow, no Streamlit.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"  # the one place: pyproject.toml reads it

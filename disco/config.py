@@ -26,5 +26,9 @@ def default_dataset_path() -> Path:
 
 
 def models_dir() -> Path:
-    """Trained artifacts: ``$DISCO_MODELS_DIR``, else the repository's ``models/``."""
-    return Path(os.environ.get("DISCO_MODELS_DIR", PACKAGE_ROOT / "models")).expanduser()
+    """Trained artifacts: ``$DISCO_MODELS_DIR``, else those an installed wheel holds (``disco/models``: setup.py
+    ships the repository's ``models/`` there), else the checkout's ``models/``."""
+    if "DISCO_MODELS_DIR" in os.environ:
+        return Path(os.environ["DISCO_MODELS_DIR"]).expanduser()
+    installed = Path(__file__).resolve().parent / "models"
+    return installed if installed.is_dir() else PACKAGE_ROOT / "models"

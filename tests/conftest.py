@@ -2,19 +2,39 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import tempfile
 from pathlib import Path
 
-# Each pytest-xdist worker compiles librosa's numba kernels into its own cache: two processes writing the
-# same cache files at once can leave one that crashes the next process loading it.
-if "PYTEST_XDIST_WORKER" in os.environ:
-    os.environ["NUMBA_CACHE_DIR"] = str(
-        Path(tempfile.gettempdir()) / f"disco-numba-{os.environ['PYTEST_XDIST_WORKER']}")
-
 import pytest
 
-import songgen
+from support import songgen
+
+
+def _claim_numba_cache() -> None:
+    """Give this test process a compile cache for librosa's numba kernels that no other process uses meanwhile.
+
+    Two processes writing one cache at once (two xdist workers, or two pytest runs on the machine) can leave
+    entries that crash the next process loading them. Each process takes the first free numbered cache, held
+    by a lock until it exits; the cache stays warm for the next run that takes it. Subprocesses of a test (the
+    CLI) use the same cache while the test waits for them."""
+    root = Path(tempfile.gettempdir())
+    slot = 0
+    while True:
+        lock = open(root / f"disco-numba-cache-{slot}.lock", "w")  # noqa: SIM115 (held until this process exits)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.close()
+            slot += 1
+            continue
+        globals()["_NUMBA_CACHE_LOCK"] = lock
+        os.environ["NUMBA_CACHE_DIR"] = str(root / f"disco-numba-cache-{slot}")
+        return
+
+
+_claim_numba_cache()  # before anything imports numba
 
 REAL_DATA_REASON = (
     "real catalog absent: set DISCO_DATA_DIR to a folder holding spotify_songs.csv "
@@ -90,14 +110,17 @@ def fresh_streamlit_caches():
     yield
 
 
-@pytest.fixture
-def disco(tidy_csv):
-    """The made-up songs of ``tidy_csv`` behind the engine's facade, with a fake network (no model needed)."""
+@pytest.fixture(scope="session")
+def disco(tmp_path_factory):
+    """The made-up songs (those ``tidy_csv`` writes) behind the engine's facade, with a fake network (no model
+    needed). One for the session: tests only read it."""
     from disco.data.catalog import load_catalog
     from disco.engine.service import Disco
-    from fakes import LinearRNN, arrays_from_songs
+    from support.fakes import LinearRNN, arrays_from_songs
 
-    cat = load_catalog(tidy_csv, cache=False)
+    path = tmp_path_factory.mktemp("disco") / "songs.csv"
+    songgen.write_tidy_csv(path)
+    cat = load_catalog(path, cache=False)
     return Disco(cat, arrays_from_songs(cat.songs), LinearRNN())
 
 

@@ -11,7 +11,6 @@ import ast
 import base64
 import json
 import os
-import re
 import subprocess
 import sys
 import textwrap
@@ -25,26 +24,11 @@ from disco import config
 from disco.data.catalog import load_catalog
 from disco.engine.settings import EngineSettings
 from disco.theory.keys import camelot_code, camelot_compatible, key_score
+from support.app import APP, ROOT, TIMEOUT, app_test, assert_clean, page, plain, table
 
 pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
 
 KEY_TERM = "key term (-1..1)"
-
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
-TIMEOUT = 180
-
-
-def page(name: str) -> str:
-    """A page's script, relative to app.py (what ``AppTest.switch_page`` takes)."""
-    return f"disco/app/views/{name}.py"
-
-
-def _app():
-    from streamlit.testing.v1 import AppTest
-
-    return AppTest.from_file(APP, default_timeout=TIMEOUT)
-
 
 def _decode(obj):
     # Plotly ships numeric arrays as {"dtype": "f8", "bdata": base64[, "shape": "r, c"]}.
@@ -78,11 +62,6 @@ def panel(at, index: int | None = None) -> dict:
     return every[index] if index is not None else next(p for p in every if "Flow in 3D" in p)
 
 
-def plain(text: str) -> str:
-    """Markdown text as shown: backslash escapes removed."""
-    return re.sub(r"\\(.)", r"\1", text)
-
-
 def seeds_of(at) -> list[int]:
     """The session's seed songs (the settings record's)."""
     return list(at.session_state["disco_settings"].seeds or ())
@@ -98,15 +77,6 @@ def trajectory(at):
     return panel(at)["Flow in 3D"]
 
 
-def assert_clean(at) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
-def table(at, index: int = 0):
-    return at.dataframe[index].value
-
-
 def songs_table(at):
     """The playlist's table (on Reorder, after the comparison's score table)."""
     return next(el.value for el in at.dataframe if {"title", "key"} <= set(el.value.columns))
@@ -115,7 +85,7 @@ def songs_table(at):
 # -- first start: no data ---------------------------------------------------------------------------------
 def test_first_start_without_data_explains_and_offers_fetch_and_upload(tmp_path, monkeypatch):
     monkeypatch.setenv("DISCO_DATA_DIR", str(tmp_path / "empty"))
-    at = _app().run()
+    at = app_test().run()
     assert_clean(at)
     info = " ".join(i.value for i in at.info)
     assert "fetch" in info and "upload" in info
@@ -133,7 +103,7 @@ def test_first_start_without_data_explains_and_offers_fetch_and_upload(tmp_path,
 # -- Build ----------------------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_build_opens_on_a_playlist_from_the_most_popular_song(real_csv, models):
-    at = _app().run()
+    at = app_test().run()
     assert_clean(at)
     frame = table(at)
     length = at.sidebar.slider(key="length").value
@@ -165,7 +135,7 @@ def test_build_opens_on_a_playlist_from_the_most_popular_song(real_csv, models):
 
 @pytest.mark.slow
 def test_build_reacts_to_seeds_and_sliders(real_csv, models):
-    at = _app().run()
+    at = app_test().run()
     default_seed = seeds_of(at)
     assert default_seed == []  # the most popular song is shown, not stored: the first pick replaces it
     at.sidebar.slider(key="length").set_value(8).run()
@@ -225,7 +195,7 @@ def _key_scores_of(frame, score: str) -> np.ndarray:
 
 @pytest.mark.slow
 def test_build_opens_on_the_dj_preset_and_switches_to_the_reference(real_csv, models):
-    at = _app().run()
+    at = app_test().run()
     assert_clean(at)
     dj = EngineSettings()
     assert at.sidebar.selectbox(key="preset").value == "dj"
@@ -253,7 +223,7 @@ def test_build_opens_on_the_dj_preset_and_switches_to_the_reference(real_csv, mo
 
 @pytest.mark.slow
 def test_peak_arc_shows_its_target_and_rules_mark_relaxed_moves(real_csv, models):
-    at = _app().run()
+    at = app_test().run()
     at.sidebar.slider(key="length").set_value(12)
     at.sidebar.selectbox(key="arc").set_value("peak").run()
     at.sidebar.slider(key="arc_weight").set_value(5.0).run()
@@ -295,7 +265,7 @@ def trace_names(fig) -> set:
 @pytest.fixture
 def made_up_songs(tmp_path, monkeypatch):
     """A made-up catalog as the default data set (fast to load)."""
-    import songgen
+    from support import songgen
 
     folder = tmp_path / "data"
     folder.mkdir()
@@ -317,8 +287,9 @@ def loss_before_after(at) -> tuple[float, float]:
     return float(metric.proto.delta_description.removeprefix("was ")), float(metric.value)
 
 
+@pytest.mark.slow
 def test_settings_survive_switching_pages(made_up_songs, models):
-    at = _app().run()
+    at = app_test().run()
     assert_clean(at)
     at.sidebar.slider(key="w_sweetness").set_value(2.0).run()
     at.sidebar.radio(key="search").set_value("greedy").run()
@@ -349,7 +320,7 @@ def test_settings_survive_switching_pages(made_up_songs, models):
 
 @pytest.mark.slow
 def test_the_preset_box_shows_what_the_sliders_hold(made_up_songs, models):
-    at = _app().run()
+    at = app_test().run()
     assert_clean(at)
 
     def box() -> str:
@@ -417,7 +388,7 @@ def test_reorder_pasted_ids_keeps_the_songs_and_reports_before_after(real_csv, m
     catalog = load_catalog(real_csv)
     first_playlist = next(iter(catalog.playlists.values()))[:10]
     pasted = "\n".join(["spotify:track:" + first_playlist[0]] + first_playlist[1:] + ["NOT_A_TRACK_ID"])
-    at = _app().run()
+    at = app_test().run()
     at.switch_page(page("reorder")).run()
     at.text_area(key="reorder_ids").input(pasted).run()
     assert_clean(at)
@@ -441,7 +412,7 @@ def test_reorder_a_100_song_playlist_with_the_reference_preset(real_csv, models)
     # long playlists must not hang the page (local search is windowed); the preset applies to reorder too
     catalog = load_catalog(real_csv)
     ids = list(dict.fromkeys(catalog.songs["track_id"].iloc[::250]))[:100]
-    at = _app().run()
+    at = app_test().run()
     at.switch_page(page("reorder")).run()
     at.sidebar.selectbox(key="preset").set_value("reference").run()
     at.text_area(key="reorder_ids").input("\n".join(ids)).run()
@@ -455,11 +426,11 @@ def test_reorder_a_100_song_playlist_with_the_reference_preset(real_csv, models)
 
 @pytest.mark.slow
 def test_reorder_an_uploaded_song_table_with_its_own_features(real_csv, models, tmp_path):
-    import songgen
+    from support import songgen
 
     path = tmp_path / "my_list.csv"
     frame = songgen.write_tidy_csv(path, n_songs=14, n_playlists=1, min_len=9, max_len=9, seed=3)
-    at = _app().run()
+    at = app_test().run()
     at.switch_page(page("reorder")).run()
     at.radio(key="reorder_input").set_value("Upload a song file").run()
     at.get("file_uploader")[0].upload("my_list.csv", path.read_bytes(), "text/csv")
@@ -474,7 +445,7 @@ def test_reorder_an_uploaded_song_table_with_its_own_features(real_csv, models, 
 
 @pytest.mark.slow
 def test_reorder_rejects_junk_with_a_message(models, tmp_path, monkeypatch):
-    at = _app().run()
+    at = app_test().run()
     if not at.dataframe:  # no real data: the first-start screen (tested above)
         pytest.skip("needs a loaded catalog")
     at.switch_page(page("reorder")).run()
@@ -487,7 +458,7 @@ def test_reorder_rejects_junk_with_a_message(models, tmp_path, monkeypatch):
 # -- Model ----------------------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_model_page_shows_the_card(models):
-    at = _app().run()
+    at = app_test().run()
     at.switch_page(page("model")).run()
     assert_clean(at)
     card = json.loads((config.models_dir() / "model_card.json").read_text())
@@ -512,7 +483,7 @@ def test_model_page_shows_the_card(models):
 # -- Data -----------------------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_data_page_reports_the_real_catalog(real_csv, models):
-    at = _app().run()
+    at = app_test().run()
     at.switch_page(page("data")).run()
     assert_clean(at)
     metrics = {m.label: m.value for m in at.metric}
@@ -526,7 +497,7 @@ def test_data_page_reports_the_real_catalog(real_csv, models):
 @pytest.mark.slow
 def test_uploaded_file_becomes_the_sessions_catalog(models, tidy_csv, tmp_path, monkeypatch):
     monkeypatch.setenv("DISCO_DATA_DIR", str(tmp_path / "empty"))  # no default data: upload is the way in
-    at = _app().run()
+    at = app_test().run()
     at.switch_page(page("data")).run()
     at.get("file_uploader")[0].upload("my_songs.csv", tidy_csv.read_bytes(), "text/csv")
     at.run()
@@ -544,7 +515,7 @@ def test_uploaded_file_becomes_the_sessions_catalog(models, tidy_csv, tmp_path, 
 @pytest.mark.slow
 def test_bad_upload_is_an_error_not_a_traceback(models, tmp_path, monkeypatch):
     monkeypatch.setenv("DISCO_DATA_DIR", str(tmp_path / "empty"))
-    at = _app().run()
+    at = app_test().run()
     at.switch_page(page("data")).run()
     at.get("file_uploader")[0].upload("notes.csv", b"just,some\ntext,here\n", "text/csv")
     at.run()
@@ -555,7 +526,7 @@ def test_bad_upload_is_an_error_not_a_traceback(models, tmp_path, monkeypatch):
 # -- fetching the public data set from the dashboard ------------------------------------------------------
 def _first_start(tmp_path, monkeypatch):
     monkeypatch.setenv("DISCO_DATA_DIR", str(tmp_path / "data"))
-    at = _app().run()
+    at = app_test().run()
     assert [b.label for b in at.button] == ["Fetch the TidyTuesday songs"]
     return at
 
@@ -602,13 +573,13 @@ def test_failed_fetch_is_an_error_naming_every_address(tmp_path, monkeypatch):
 
 
 def test_missing_model_is_an_error_with_what_to_do(tmp_path, monkeypatch):
-    import songgen
+    from support import songgen
 
     (tmp_path / "data").mkdir()
     songgen.write_tidy_csv(tmp_path / "data" / "spotify_songs.csv")  # made-up songs, default file name
     monkeypatch.setenv("DISCO_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("DISCO_MODELS_DIR", str(tmp_path / "no_models"))
-    at = _app().run()
+    at = app_test().run()
     assert not at.exception
     assert len(at.error) == 1 and "python -m disco train" in plain(at.error[0].value)
     at.switch_page(page("data")).run()  # the data page still offers upload and fetch
@@ -618,7 +589,7 @@ def test_missing_model_is_an_error_with_what_to_do(tmp_path, monkeypatch):
 
 
 def test_custom_arc_points_after_the_editors_edits():
-    from disco.app.controls import edited_points, points_frame
+    from disco.app.sidebar.controls import edited_points, points_frame
 
     base = points_frame(((0.0, 0.4), (0.5, 0.9), (1.0, 0.5)))
     edits = {"edited_rows": {1: {"energy": 0.8}}, "added_rows": [{"position": 0.25, "energy": 0.6}, {"position": 0.9}],

@@ -13,16 +13,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import songgen
-from test_app import _app, assert_clean, page, table
 
 from disco import config
-from disco.app import playlist_table, seeds
-from disco.app.listen import listen_source, spotify_embed_url
-from disco.app.playlist_table import DJ_COLUMNS, KEY_TERM, clock
+from disco.app.playlist import playlist_table, seeds
+from disco.app.playlist.listen import listen_source, spotify_embed_url
+from disco.app.playlist.playlist_table import DJ_COLUMNS, KEY_TERM, clock
 from disco.data.catalog import load_catalog
 from disco.evaluation import default_json_path
 from disco.theory.keys import camelot_code, musical_name, open_key_code
+from support import songgen
+from support.app import app_test, assert_clean, page, table
 
 pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
 
@@ -68,7 +68,7 @@ def enter(at, text: str):
 
 # -- the table --------------------------------------------------------------------------------------------
 def test_the_table_holds_what_a_dj_reads_in_the_chosen_notation(songs_with_files, models):
-    at = _app().run()
+    at = app_test().run()
     assert_clean(at)
     frame = table(at)
     assert list(frame.columns) == list(DJ_COLUMNS)
@@ -106,7 +106,7 @@ def test_table_helpers():
 
 # -- listening --------------------------------------------------------------------------------------------
 def test_listen_plays_the_spotify_embed_or_the_songs_own_file(songs_with_files, models):
-    at = _app().run()
+    at = app_test().run()
     assert_clean(at)
     assert not at.get("iframe") and not at.get("audio")  # nothing loads until a song is picked
     frame = table(at)
@@ -142,7 +142,7 @@ def test_listen_source_rules(tmp_path):
 
 # -- seeds ------------------------------------------------------------------------------------------------
 def test_enter_adds_the_top_match_and_the_first_pick_replaces_the_demo_seed(songs_with_files, models):
-    at = _app().run()
+    at = app_test().run()
     assert_clean(at)
     assert at.session_state["disco_settings"].seeds is None  # the demo seed is shown, not stored
     demo = table(at)["title"].iat[0]
@@ -163,7 +163,7 @@ def test_enter_adds_the_top_match_and_the_first_pick_replaces_the_demo_seed(song
 
 
 def test_removing_the_demo_seed_asks_for_a_pick(songs_with_files, models):
-    at = _app().run()
+    at = app_test().run()
     demo = seeds.default_seed(load_catalog(config.default_dataset_path()))
     at.button(key=f"remove_seed_{demo}").click().run()
     assert_clean(at)
@@ -171,8 +171,9 @@ def test_removing_the_demo_seed_asks_for_a_pick(songs_with_files, models):
 
 
 # -- Spotify ----------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_send_to_spotify_says_how_on_build_and_reorder(songs_with_files, models):
-    at = _app().run()
+    at = app_test().run()
     assert_clean(at)
     lines = [c.value for c in at.caption if "send this playlist to Spotify" in c.value]
     assert len(lines) == 1 and "Data page" in lines[0]
@@ -189,7 +190,7 @@ def test_evaluate_opens_on_a_plain_summary(models):
     if not path.is_file():
         pytest.skip("no saved evaluation")
     result = json.loads(path.read_text())
-    at = _app()
+    at = app_test()
     at.switch_page(page("evaluate")).run()
     assert not at.exception, [e.value for e in at.exception]  # a failed target is shown as an error: fine
     first = at.markdown[0].value

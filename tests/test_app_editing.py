@@ -8,15 +8,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from test_app import _app, assert_clean, page, table
 
 from disco import config
-from disco.app import edits, editing, plan_controls, seeds
-from disco.app.playlist_table import LOCK
-from disco.app.state import SessionSettings
+from disco.app.playlist import editing, seeds
+from disco.app.playlist.playlist_table import LOCK
+from disco.app.session import edits
+from disco.app.session.state import SessionSettings
+from disco.app.sidebar import plan_controls
 from disco.data.catalog import load_catalog
 from disco.engine.playlist import Playlist
 from disco.engine.pools import PoolFilters
+from support.app import app_test, assert_clean, page, table
 
 pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
 
@@ -71,7 +73,7 @@ def alternatives_frame(at) -> pd.DataFrame:
 
 
 def test_a_lock_survives_a_rebuild_with_a_changed_slider(songs, models):
-    at = _app().run()
+    at = app_test().run()
     assert_clean(at)
     before = titles(at)
     at.sidebar.slider(key="w_sweetness").set_value(2.5).run()
@@ -100,7 +102,7 @@ def test_a_lock_survives_a_rebuild_with_a_changed_slider(songs, models):
 
 
 def test_remove_bans_the_song_and_it_never_comes_back(songs, models):
-    at = _app().run()
+    at = app_test().run()
     assert_clean(at)
     before = titles(at)
     position = 3
@@ -120,7 +122,7 @@ def test_remove_bans_the_song_and_it_never_comes_back(songs, models):
 
 
 def test_alternatives_list_k_songs_and_picking_one_puts_it_at_the_slot(songs, models):
-    at = _app().run()
+    at = app_test().run()
     assert_clean(at)
     before = titles(at)
     position = 5
@@ -149,8 +151,9 @@ def test_alternatives_list_k_songs_and_picking_one_puts_it_at_the_slot(songs, mo
     assert titles(at) != before
 
 
+@pytest.mark.slow
 def test_move_up_swaps_with_the_song_before(songs, models):
-    at = _app().run()
+    at = app_test().run()
     assert_clean(at)
     before = titles(at)
     first = 1  # the first song after the seed cannot go up
@@ -171,8 +174,9 @@ def test_move_up_swaps_with_the_song_before(songs, models):
     assert at.button(key="build_edit_down").disabled
 
 
+@pytest.mark.slow
 def test_a_target_in_minutes_gives_a_set_of_at_least_the_target(songs, models):
-    at = _app().run()
+    at = app_test().run()
     assert_clean(at)
     at.sidebar.radio(key="length_unit").set_value("minutes").run()
     assert_clean(at)
@@ -187,6 +191,7 @@ def test_a_target_in_minutes_gives_a_set_of_at_least_the_target(songs, models):
     assert record(at).target_minutes is None and len(titles(at)) == record(at).length
 
 
+@pytest.mark.slow
 def test_a_bpm_filter_keeps_only_matching_songs(songs, models):
     low, high = 90.0, 130.0
 
@@ -194,7 +199,7 @@ def test_a_bpm_filter_keeps_only_matching_songs(songs, models):
         tempo = np.asarray(tempo, dtype=float)
         return np.any([(tempo * f >= low) & (tempo * f <= high) for f in (0.5, 1.0, 2.0)], axis=0)
 
-    at = _app().run()
+    at = app_test().run()
     assert_clean(at)
     assert not matches(songs.loc[titles(at)[1:], "tempo"]).all()  # without the filter some do not
     assert at.sidebar.slider(key="filter_bpm").disabled  # off by default
@@ -213,7 +218,7 @@ def test_a_bpm_filter_keeps_only_matching_songs(songs, models):
 
 
 def test_edits_and_plan_survive_a_page_switch(songs, models):
-    at = _app().run()
+    at = app_test().run()
     assert_clean(at)
     choose(at, 2)
     click(at, "lock")
@@ -240,8 +245,9 @@ def test_edits_and_plan_survive_a_page_switch(songs, models):
     assert at.sidebar.slider(key="filter_energy").value == (0.3, 0.9)
 
 
+@pytest.mark.slow
 def test_clearing_the_edits_gives_the_plain_build_back(songs, models):
-    at = _app().run()
+    at = app_test().run()
     assert_clean(at)
     before = titles(at)
     assert at.button(key="build_edit_clear").disabled
@@ -256,8 +262,9 @@ def test_clearing_the_edits_gives_the_plain_build_back(songs, models):
     assert at.button(key="build_edit_clear").disabled
 
 
+@pytest.mark.slow
 def test_a_lock_out_of_reach_says_so_and_offers_to_clear_the_edits(songs, models):
-    at = _app().run()
+    at = app_test().run()
     assert_clean(at)
     choose(at, 10)
     click(at, "lock")
@@ -274,7 +281,7 @@ def test_a_lock_out_of_reach_says_so_and_offers_to_clear_the_edits(songs, models
 
 
 def test_new_seeds_clear_the_edits(songs, models):
-    at = _app().run()
+    at = app_test().run()
     assert_clean(at)
     choose(at, 2)
     click(at, "lock")

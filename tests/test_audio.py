@@ -16,9 +16,9 @@ import time
 import numpy as np
 import pytest
 
-import audio_synth
 from disco.audio import analysis, decode, measures, scan, synth, tags
 from disco.errors import DiscoError
+from support import audio_synth
 
 # librosa compiles its kernels on first use: one worker runs every test that calls it
 pytestmark = pytest.mark.xdist_group("audio")
@@ -453,6 +453,7 @@ def test_cli_errors_are_one_line(tmp_path):
 # ============================================================ layering
 
 
+@pytest.mark.slow
 def test_audio_layer_imports_no_data_layer_dashboard_or_tensorflow():
     code = ("import sys, disco.audio.scan, disco.audio.synth; "
             "print([m for m in sys.modules if m.split('.')[0] in ('streamlit', 'tensorflow', 'keras') "

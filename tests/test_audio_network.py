@@ -8,7 +8,6 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-import songgen
 
 from disco.audio import analysis
 from disco.cli.main import main
@@ -19,6 +18,7 @@ from disco.model.bundle import AUDIO_FEATURES, FlowModel, NetworkVariant
 from disco.model.features import FeatureSpace
 from disco.model.scale import QuantileScale, measured_by_disco, plotting_positions
 from disco.model.stepper import RNNStepper
+from support import songgen
 
 # librosa compiles its kernels on first use: one worker runs every test that calls it
 pytestmark = pytest.mark.xdist_group("audio")

@@ -13,7 +13,9 @@ import re
 from pathlib import Path
 
 import pytest
-from test_browser import (
+
+from disco.plots.trajectory import CAMERA_EYE
+from support.browser import (
     PANEL,
     dashboard,
     open_page,
@@ -25,8 +27,6 @@ from test_browser import (
     wait_ready,
     wait_rows,
 )
-
-from disco.plots.trajectory import CAMERA_EYE
 
 LENGTH = "playlist length"
 LONGEST = 50  # the slider's top (disco.app.plan_controls.LENGTH_RANGE)

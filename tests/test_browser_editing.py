@@ -11,7 +11,9 @@ import re
 import time
 
 import pytest
-from test_browser import (
+
+from disco.app.playlist.playlist_table import LOCK
+from support.browser import (
     TABLE,
     dashboard,
     settled_titles,
@@ -20,8 +22,6 @@ from test_browser import (
     table_column,
     wait_ready,
 )
-
-from disco.app.playlist_table import LOCK
 
 SWEETNESS = "sweetness (key consonance)"
 MOVE = 1.0  # sweetness: the preset 0.7 -> 1.7, enough to change some songs

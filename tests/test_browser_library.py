@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_app_library import PLAYLIST, SONGS, audio_files, rekordbox
-from test_browser import CHROMIUM, launch, serve_app
+
+from support.browser import CHROMIUM, launch, serve_app
+from support.library_set import PLAYLIST, SONGS, audio_files, rekordbox
 
 ROOT = Path(__file__).resolve().parent.parent
 DOWNLOADS = ("Download CSV", "Download M3U8", "Download Rekordbox XML", "Download Traktor NML")

@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import songgen
 from disco.data.catalog import load_catalog
 from disco.engine.pools import SOURCES, CandidatePool, cooccurrence_counts
-from fakes import arrays_from_songs
+from support import songgen
+from support.fakes import arrays_from_songs
 
 
 @pytest.fixture
@@ -33,7 +33,8 @@ def test_subgenre_and_genre_pools_match_the_seeds_playlists(cat):
     sid = cat.songs.at[seed, "track_id"]
     subs = set(m.loc[m.track_id == sid, "subgenre"]) | {cat.songs.at[seed, "subgenre"]}
     pool = CandidatePool("subgenre", size=1000).select(cat, arrays, [seed])
-    allowed = set(m.loc[m.subgenre.isin(subs), "track_id"]) | set(cat.songs.loc[cat.songs.subgenre.isin(subs), "track_id"])
+    allowed = (set(m.loc[m.subgenre.isin(subs), "track_id"])
+               | set(cat.songs.loc[cat.songs.subgenre.isin(subs), "track_id"]))
     assert set(cat.songs.track_id.iloc[pool]) <= allowed
     assert len(pool) == len(allowed - {sid})  # all of them when the size allows
     genre_pool = CandidatePool("genre", size=1000).select(cat, arrays, [seed])

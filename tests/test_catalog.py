@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import songgen
 from disco.data import cache as catalog_cache
 from disco.data import schema
 from disco.data.catalog import Catalog, load_catalog, load_default_catalog
 from disco.errors import CatalogError
+from support import songgen
 
 FEATS = list(schema.FEATURES)
 

@@ -11,7 +11,7 @@ import pytest
 
 from disco import config
 from disco.cli.main import main
-from test_download import serve
+from support.http_server import serve
 
 
 def test_check_prints_report(tidy_csv, capsys):

@@ -11,12 +11,12 @@ from disco.engine.pools import PoolFilters
 
 
 @pytest.fixture
-def fake_service(disco, monkeypatch):
-    """The build command uses the made-up catalog and the fake network instead of loading the trained model."""
-    import disco.cli.build as build_cmd
+def service(made_up_songs, models):
+    """The commands load the made-up catalog (the default data set here) and the committed model on their own;
+    the test reads the same service to know the songs and the expected results."""
+    from disco.engine.service import Disco
 
-    monkeypatch.setattr(build_cmd, "load_service", lambda args: disco)
-    return disco
+    return Disco.load()
 
 
 def build_json(tmp_path, capsys, *flags) -> tuple[dict, str]:
@@ -58,8 +58,8 @@ def track_ids(disco, songs) -> list[str]:
 
 # --- --lock and --ban ----------------------------------------------------------------------------------------
 
-def test_lock_puts_the_song_at_the_position_the_output_shows(fake_service, tmp_path, capsys):
-    disco = fake_service
+def test_lock_puts_the_song_at_the_position_the_output_shows(service, tmp_path, capsys):
+    disco = service
     free, _ = build_json(tmp_path, capsys, "--seed", seed_of(disco), "--length", "10")
     chosen = [r["track_id"] for r in free["playlist"]]
     song = int(disco.catalog.index_of([chosen[8]])[0])
@@ -75,8 +75,8 @@ def test_lock_puts_the_song_at_the_position_the_output_shows(fake_service, tmp_p
     assert doc["info"]["locked"] == [2, 9]  # the engine's positions count from 0
 
 
-def test_ban_keeps_songs_out(fake_service, tmp_path, capsys):
-    disco = fake_service
+def test_ban_keeps_songs_out(service, tmp_path, capsys):
+    disco = service
     free, _ = build_json(tmp_path, capsys, "--seed", seed_of(disco), "--length", "8", "--pool-size", "30")
     chosen = [r["track_id"] for r in free["playlist"][1:4]]
     songs = disco.catalog.index_of(chosen)
@@ -88,8 +88,8 @@ def test_ban_keeps_songs_out(fake_service, tmp_path, capsys):
     assert len(doc["playlist"]) == 8
 
 
-def test_bad_locks_and_bans_are_one_clear_line(fake_service, capsys):
-    disco = fake_service
+def test_bad_locks_and_bans_are_one_clear_line(service, capsys):
+    disco = service
     seed = seed_of(disco)
     base = ["build", "--seed", seed, "--length", "8"]
     song = disco.catalog.label(20)
@@ -113,8 +113,8 @@ def test_bad_locks_and_bans_are_one_clear_line(fake_service, capsys):
 
 # --- candidate filters ---------------------------------------------------------------------------------------
 
-def test_filters_reach_the_engine_and_every_chosen_song_matches(fake_service, tmp_path, capsys):
-    disco = fake_service
+def test_filters_reach_the_engine_and_every_chosen_song_matches(service, tmp_path, capsys):
+    disco = service
     seed = seed_of(disco)
     doc, err = build_json(tmp_path, capsys, "--seed", seed, "--length", "8", "--bpm", "100-140", "--energy",
                           "0.2-0.9", "--genre", "POP", "--genre", "edm", "--years", "2000-2020", "--pool-size", "500")
@@ -129,8 +129,8 @@ def test_filters_reach_the_engine_and_every_chosen_song_matches(fake_service, tm
         assert keep[disco.catalog.index_of([r["track_id"]])[0]]
 
 
-def test_a_bpm_range_takes_half_time_songs(fake_service, tmp_path, capsys):
-    disco = fake_service
+def test_a_bpm_range_takes_half_time_songs(service, tmp_path, capsys):
+    disco = service
     tempo = disco.catalog.songs["tempo"].to_numpy()
     low, high = tempo.max() + 1, 200  # no song is that fast: songs of 90..100 BPM match at double time
     doc, _ = build_json(tmp_path, capsys, "--seed", seed_of(disco), "--length", "4", "--bpm", f"{low:.2f}-{high}")
@@ -138,16 +138,16 @@ def test_a_bpm_range_takes_half_time_songs(fake_service, tmp_path, capsys):
     assert len(chosen) == 3 and all(low <= 2 * t <= high for t in chosen)
 
 
-def test_a_subgenre_filter_reaches_the_engine(fake_service, tmp_path, capsys):
-    disco = fake_service
+def test_a_subgenre_filter_reaches_the_engine(service, tmp_path, capsys):
+    disco = service
     doc, _ = build_json(tmp_path, capsys, "--seed", seed_of(disco), "--length", "6", "--subgenre", "Hard Rock")
     assert doc["info"]["filters"] == {"subgenres": ["Hard Rock"]}
     keep, _ = PoolFilters(subgenres=["hard rock"]).mask(disco.catalog)
     assert all(keep[disco.catalog.index_of([r["track_id"]])[0]] for r in doc["playlist"][1:])
 
 
-def test_filters_that_match_nothing_say_so(fake_service, tmp_path, capsys):
-    disco = fake_service
+def test_filters_that_match_nothing_say_so(service, tmp_path, capsys):
+    disco = service
     doc, err = build_json(tmp_path, capsys, "--seed", seed_of(disco), "--length", "5", "--genre", "polka")
     assert len(doc["playlist"]) == 1
     assert "filters: 0 songs match, 0 candidates" in err and "note: the candidate pool ran out" in err
@@ -167,16 +167,16 @@ def test_filters_that_match_nothing_say_so(fake_service, tmp_path, capsys):
     ("--genre", " ", "non-empty names"),
     ("--subgenre", "", "non-empty names"),
 ])
-def test_bad_filters_are_one_clear_line(fake_service, capsys, flag, value, expected):
-    line = one_clear_error(capsys, ["build", "--seed", seed_of(fake_service), f"{flag}={value}"], expected)
+def test_bad_filters_are_one_clear_line(service, capsys, flag, value, expected):
+    line = one_clear_error(capsys, ["build", "--seed", seed_of(service), f"{flag}={value}"], expected)
     assert "1e-09" not in line
 
 
 # --- --minutes -----------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("target", ["12", "45.5"])
-def test_minutes_plan_a_set_that_ends_within_one_song_of_the_target(fake_service, tmp_path, capsys, target):
-    disco = fake_service
+def test_minutes_plan_a_set_that_ends_within_one_song_of_the_target(service, tmp_path, capsys, target):
+    disco = service
     doc, err = build_json(tmp_path, capsys, "--seed", seed_of(disco), "--minutes", target)
     m = np.array([r["duration_ms"] for r in doc["playlist"]]) / 60_000.0
     assert m.sum() >= float(target) and m[:-1].sum() < float(target)
@@ -186,8 +186,8 @@ def test_minutes_plan_a_set_that_ends_within_one_song_of_the_target(fake_service
     assert "note:" not in err
 
 
-def test_minutes_with_locks_and_a_short_pool(fake_service, tmp_path, capsys):
-    disco = fake_service
+def test_minutes_with_locks_and_a_short_pool(service, tmp_path, capsys):
+    disco = service
     song = disco.catalog.label(30)
     doc, err = build_json(tmp_path, capsys, "--seed", seed_of(disco), "--minutes", "3", "--lock", f"5={song}")
     assert len(doc["playlist"]) == 5 and doc["playlist"][4]["track_id"] == track_ids(disco, [30])[0]
@@ -199,19 +199,19 @@ def test_minutes_with_locks_and_a_short_pool(fake_service, tmp_path, capsys):
 @pytest.mark.parametrize("value, expected", [("0", "> 0"), ("-5", "> 0"), ("nan", "> 0"), ("inf", "> 0"),
                                              ("abc", "number of minutes"), ("", "number of minutes"),
                                              ("5000", "at most 1440 minutes")])
-def test_bad_minutes_are_one_clear_line(fake_service, capsys, value, expected):
-    one_clear_error(capsys, ["build", "--seed", seed_of(fake_service), f"--minutes={value}"], expected)
+def test_bad_minutes_are_one_clear_line(service, capsys, value, expected):
+    one_clear_error(capsys, ["build", "--seed", seed_of(service), f"--minutes={value}"], expected)
 
 
-def test_minutes_and_length_together_are_refused(fake_service, capsys):
-    one_clear_error(capsys, ["build", "--seed", seed_of(fake_service), "--minutes", "30", "--length", "10"],
+def test_minutes_and_length_together_are_refused(service, capsys):
+    one_clear_error(capsys, ["build", "--seed", seed_of(service), "--minutes", "30", "--length", "10"],
                     "--length", "--minutes", "not both")
 
 
 # --- --artist-gap --------------------------------------------------------------------------------------------
 
-def test_artist_gap_reaches_the_settings(fake_service, tmp_path, capsys):
-    disco = fake_service
+def test_artist_gap_reaches_the_settings(service, tmp_path, capsys):
+    disco = service
     for flags, gap in (([], 3), (["--artist-gap", "5"], 5), (["--artist-gap", "0"], 0), (["--no-repeat-artist"], 1),
                        (["--preset", "reference"], 0), (["--preset", "reference", "--artist-gap", "2"], 2)):
         doc, _ = build_json(tmp_path, capsys, "--seed", seed_of(disco), "--length", "6", *flags)
@@ -222,5 +222,5 @@ def test_artist_gap_reaches_the_settings(fake_service, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("value", ["11", "-1", "x", "2.5"])
-def test_bad_artist_gap_is_one_clear_line(fake_service, capsys, value):
-    one_clear_error(capsys, ["build", "--seed", seed_of(fake_service), f"--artist-gap={value}"], "--artist-gap")
+def test_bad_artist_gap_is_one_clear_line(service, capsys, value):
+    one_clear_error(capsys, ["build", "--seed", seed_of(service), f"--artist-gap={value}"], "--artist-gap")

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-import songgen
+from support import songgen
 
 pytestmark = pytest.mark.slow
 

@@ -6,7 +6,6 @@ import math
 import os
 import xml.etree.ElementTree as ET
 
-import dj_library_files as files
 import numpy as np
 import pandas as pd
 import pytest
@@ -24,6 +23,7 @@ from disco.data.libraries import (
 )
 from disco.errors import CatalogError
 from disco.export.dj import songs_without_file, to_m3u8, to_nml, to_rekordbox_xml
+from support import dj_library_files as files
 
 # (title, artist, folders under the music folder, file name, BPM, seconds, (key, mode))
 SONGS = [
@@ -412,11 +412,10 @@ def test_a_title_cannot_inject_lines(tmp_path, music):
 
 
 def test_writers_take_playlist_frame_rows(tidy_csv):
-    from fakes import LinearRNN, arrays_from_songs
-
     from disco.data.catalog import load_catalog
     from disco.engine.search import build_playlist
     from disco.export.formats import playlist_frame
+    from support.fakes import LinearRNN, arrays_from_songs
 
     cat = load_catalog(tidy_csv, cache=False)
     playlist = build_playlist([4], np.arange(len(cat.songs)), 5, arrays=arrays_from_songs(cat.songs),

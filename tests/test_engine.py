@@ -6,7 +6,9 @@ import itertools
 
 import numpy as np
 import pytest
-from hypothesis import given, settings as hyp_settings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from disco.engine import rules
 from disco.engine.loss import Loss, recent_songs
@@ -16,7 +18,7 @@ from disco.engine.settings import EngineSettings
 from disco.model.arrays import step, take_state
 from disco.theory import keys, tempo
 from disco.theory.arcs import Arc
-from fakes import LinearRNN, RunningMean, make_arrays
+from support.fakes import LinearRNN, RunningMean, make_arrays
 
 ARRAYS = make_arrays(120, seed=1)
 RNN = LinearRNN(seed=3)

@@ -12,7 +12,7 @@ from disco.engine.settings import EngineSettings
 from disco.model.arrays import SongArrays
 from disco.theory import arcs, keys, tempo
 from disco.theory.arcs import Arc
-from fakes import LinearRNN, RunningMean, make_arrays
+from support.fakes import LinearRNN, RunningMean, make_arrays
 
 ARRAYS = make_arrays(300, seed=11)
 RNN = LinearRNN(seed=2)

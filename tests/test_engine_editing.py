@@ -7,7 +7,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import songgen
 from disco.data.catalog import load_catalog
 from disco.engine.playlist import RequestError
 from disco.engine.pools import PoolFilters
@@ -15,7 +14,8 @@ from disco.engine.score import score_order
 from disco.engine.service import Disco
 from disco.engine.settings import DJ_ARTIST_GAP, RULES, EngineSettings
 from disco.theory.arcs import Arc
-from fakes import LinearRNN, arrays_from_songs
+from support import songgen
+from support.fakes import LinearRNN, arrays_from_songs
 
 GREEDY = EngineSettings(search="greedy")
 BEAM = EngineSettings(beam_width=8)
@@ -33,8 +33,8 @@ def track_numbers(frame: pd.DataFrame) -> np.ndarray:
     return frame["track_id"].str[1:].astype(int).to_numpy()
 
 
-@pytest.fixture
-def varied(tmp_path) -> Disco:
+@pytest.fixture(scope="module")
+def varied(tmp_path_factory) -> Disco:
     """Songs of many release years (some unknown), some at half time (64 BPM), some without a tempo (local
     files), some without a duration and a playlist without a genre."""
     frame = songgen.tidy_frame()
@@ -46,17 +46,17 @@ def varied(tmp_path) -> Disco:
     frame.loc[num % 11 == 0, "tempo"] = 250.0
     frame.loc[num % 7 == 0, "duration_ms"] = np.nan
     frame.loc[frame["playlist_id"] == frame["playlist_id"].iloc[-1], ["playlist_genre", "playlist_subgenre"]] = ""
-    disco = disco_of(frame, tmp_path / "varied.csv")
+    disco = disco_of(frame, tmp_path_factory.mktemp("varied") / "varied.csv")
     disco.frame = frame  # what the catalog was made of, to check filters independently
     return disco
 
 
-@pytest.fixture
-def few_artists(tmp_path) -> Disco:
+@pytest.fixture(scope="module")
+def few_artists(tmp_path_factory) -> Disco:
     """149 songs by 6 artists: the artist gap matters at every move."""
     frame = songgen.tidy_frame()
     frame["track_artist"] = [f"Artist {n % 6}" for n in track_numbers(frame)]
-    return disco_of(frame, tmp_path / "few.csv")
+    return disco_of(frame, tmp_path_factory.mktemp("few") / "few.csv")
 
 
 def artists(disco: Disco, pl) -> list[str]:

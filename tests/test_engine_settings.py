@@ -7,8 +7,7 @@ import math
 
 import pytest
 
-from disco.engine.settings import (CUSTOM, DJ_ARTIST_GAP, MAX_BEAM_WIDTH, PRESETS, RULES, SEARCHES,
-                                   EngineSettings)
+from disco.engine.settings import CUSTOM, DJ_ARTIST_GAP, MAX_BEAM_WIDTH, PRESETS, RULES, SEARCHES, EngineSettings
 from disco.theory.arcs import Arc
 from disco.theory.keys import KEY_SCORES
 from disco.theory.tempo import DJ_TEMPO_WIDTH_PCT, TEMPO_SCORES
@@ -124,16 +123,16 @@ def test_rejects_non_finite_negative_or_non_numeric_weights(name, value):
 
 @pytest.mark.parametrize("kwargs, match", [
     ({"spicy": 0.0}, "spicy"),
-    ({"beam_width": 0}, "beam width"),
-    ({"beam_width": MAX_BEAM_WIDTH + 1}, "beam width"),
-    ({"beam_width": 2.5}, "beam width"),
-    ({"beam_width": True}, "beam width"),
-    ({"key_score": "fifths"}, "key score"),
-    ({"tempo_score": "cos"}, "tempo score"),
+    ({"beam_width": 0}, "beam_width"),
+    ({"beam_width": MAX_BEAM_WIDTH + 1}, "beam_width"),
+    ({"beam_width": 2.5}, "beam_width"),
+    ({"beam_width": True}, "beam_width"),
+    ({"key_score": "fifths"}, "key_score"),
+    ({"tempo_score": "cos"}, "tempo_score"),
     ({"search": "astar"}, "search"),
-    ({"tempo_width_pct": 0.0}, "tempo width"),
-    ({"tempo_width_pct": float("nan")}, "tempo width"),
-    ({"tempo_width_pct": 51.0}, "tempo width"),
+    ({"tempo_width_pct": 0.0}, "tempo_width_pct"),
+    ({"tempo_width_pct": float("nan")}, "tempo_width_pct"),
+    ({"tempo_width_pct": 51.0}, "tempo_width_pct"),
     ({"max_bpm_change": -1.0}, "percent"),
     ({"max_bpm_change": float("nan")}, "percent"),
     ({"max_bpm_change": 101.0}, "percent"),

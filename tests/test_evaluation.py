@@ -23,14 +23,21 @@ from disco.evaluation.ordering import method_orders, order_stats
 from disco.evaluation.report import json_ready
 from disco.evaluation.retrieval import candidate_scores, draw_negatives, move_losses
 from disco.evaluation.sensitivity import slider_values
-from disco.plots import names
-from disco.evaluation.settings import (DISCO_METHODS, ORDERING_METHODS, RETRIEVAL_METHODS, SLIDERS,
-                                       distance_settings, method_settings, preset_settings)
+from disco.evaluation.settings import (
+    DISCO_METHODS,
+    ORDERING_METHODS,
+    RETRIEVAL_METHODS,
+    SLIDERS,
+    distance_settings,
+    method_settings,
+    preset_settings,
+)
 from disco.model.arrays import predictions
 from disco.model.baselines import PlaylistMeanPredictor
 from disco.model.features import FeatureSpace
+from disco.plots import names
 from disco.theory.tempo import TEMPO_TOLERANCE_PCT
-from fakes import LinearRNN, make_arrays
+from support.fakes import LinearRNN, make_arrays
 
 EVALUATE_VIEW = str(Path(__file__).resolve().parent.parent / "disco" / "app" / "views" / "evaluate.py")
 QUICK = evaluation.EvalSettings.for_run(seed=0, quick=True)
@@ -105,8 +112,10 @@ def test_order_totals_are_the_summed_move_losses(preset):
     orders = np.stack([rng.permutation(80)[:9] for _ in range(5)])
     totals = order_totals(orders, settings, arrays=arrays, predictor=predictor, n_fixed=1)
     each = [score_order(o, settings, arrays=arrays, predictor=predictor, n_seeds=1) for o in orders]
-    np.testing.assert_allclose(totals, [float(np.sum(p.loss[1:])) for p in each], rtol=1e-9)
-    np.testing.assert_allclose(totals, [p.total_loss for p in each], rtol=1e-9)
+    # the fake network runs in float32: a batch of orders and one order at a time may round differently
+    # (OpenBLAS picks its kernel by shape), so equal to float32 precision
+    np.testing.assert_allclose(totals, [float(np.sum(p.loss[1:])) for p in each], rtol=1e-6)
+    np.testing.assert_allclose(totals, [p.total_loss for p in each], rtol=1e-6)
 
 
 def test_popularity_finds_popular_targets(made_up):
@@ -129,7 +138,8 @@ def test_popularity_finds_popular_targets(made_up):
 
 def test_every_configuration_is_engine_settings():
     assert method_settings("disco_greedy", 4) == EngineSettings.from_preset("dj", search="greedy", beam_width=4)
-    assert method_settings("disco_beam_reference", 8) == EngineSettings.from_preset("reference", search="beam", beam_width=8)
+    assert method_settings("disco_beam_reference", 8) == EngineSettings.from_preset("reference", search="beam",
+                                                                                   beam_width=8)
     rules = method_settings("disco_dj_rules", 8)
     assert rules.camelot_only and rules.max_bpm_change == TEMPO_TOLERANCE_PCT and rules.search == "greedy"
     assert rules.replace(camelot_only=False, max_bpm_change=None, search="beam",
@@ -231,7 +241,6 @@ def test_quick_evaluation_has_every_key_and_sane_values(made_up):
     assert res["settings"]["test_playlists"] == 5 and res["settings"]["test_playlists_missing"] == 1
     assert res["settings"]["presets"]["dj"] == EngineSettings().to_dict()
     assert res["settings"]["tempo_tolerance_pct"] == TEMPO_TOLERANCE_PCT
-    assert res["runtime_s"] >= 0
     # the human order's numbers are those of the playlists as listed
     sums = [metrics.transition_counts(arrays.key[p], arrays.mode[p], arrays.tempo[p], arrays.z[p],
                                       catalog.songs["energy"].to_numpy()[p])
@@ -241,11 +250,8 @@ def test_quick_evaluation_has_every_key_and_sane_values(made_up):
     assert res["ordering"]["human"]["feature_step"] == pytest.approx(sum(s["feature_step"] for s in sums) / moves)
     # deterministic with a seed (json_ready: NaN -> None, so == works)
     again = evaluation.evaluate(catalog, arrays, predictor, test_ids, card=card, settings=QUICK)
-    assert json_ready(again["retrieval"]) == json_ready(res["retrieval"])
-    assert json_ready(again["ordering"]) == json_ready(res["ordering"])
-    assert json_ready(again["sensitivity"]) == json_ready(res["sensitivity"])
-    for part in ("rows", "grid", "checks", "chosen"):
-        assert json_ready(again["builds"][part]) == json_ready(res["builds"][part])
+    assert json_ready(evaluation.without_runtime(again)) == json_ready(evaluation.without_runtime(res))
+    assert set(res["runtime"]["sections_s"]) == set(evaluation.SECTIONS)
 
 
 def test_unknown_section_is_a_clear_error(made_up):
@@ -284,7 +290,7 @@ def test_cli_quick_writes_json(made_up, tmp_path, monkeypatch, capsys):
     out = tmp_path / "out.json"
     assert cli_main(["evaluate", "--quick", "--no-progress", "--json", str(out)]) == 0
     data = json.loads(out.read_text())
-    assert {"retrieval", "ordering", "sensitivity", "prediction", "settings", "runtime_s"} <= set(data)
+    assert {"retrieval", "ordering", "sensitivity", "prediction", "settings", "runtime"} <= set(data)
     assert data["settings"]["quick"] is True
     assert "hit@10" in capsys.readouterr().out
 
@@ -296,6 +302,7 @@ def test_cli_without_a_model_is_one_clear_error(tmp_path, monkeypatch, capsys):
     assert err.startswith("error:") and "python -m disco train" in err and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_the_command_line_evaluation_never_imports_streamlit():
     code = ("import pkgutil, sys, disco.evaluation, disco.cli.evaluate\n"
             "for m in pkgutil.iter_modules(disco.evaluation.__path__):\n"

@@ -7,13 +7,13 @@ import json
 import numpy as np
 import pytest
 
+from disco.data import schema
 from disco.data.catalog import load_catalog
 from disco.engine.search import build_playlist
 from disco.engine.settings import EngineSettings
-from disco.data import schema
 from disco.export.formats import FIELDS, playlist_frame, render, to_csv, to_json, to_m3u8, to_table
 from disco.theory.arcs import Arc
-from fakes import LinearRNN, arrays_from_songs
+from support.fakes import LinearRNN, arrays_from_songs
 
 
 @pytest.fixture

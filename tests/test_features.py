@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import songgen
+from disco.data.schema import ABSTRACT_FEATURES
 from disco.errors import ModelError
 from disco.model.features import FeatureSpace, inverse_yeo_johnson, yeo_johnson
-from disco.data.schema import ABSTRACT_FEATURES
+from support import songgen
 
 
 def _songs(n=300, seed=0) -> pd.DataFrame:

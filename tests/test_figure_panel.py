@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from disco.app import figure_panel
-from disco.app.playlist_figures import FIGURES, figure_json, figures
-from disco.app.reorder_compare import SIDE_FIGURES
+from disco.app.figures import figure_panel
+from disco.app.figures.playlist_figures import FIGURES, figure_json, figures
+from disco.app.reorder.reorder_compare import SIDE_FIGURES
 from disco.engine.settings import EngineSettings
 from disco.theory.arcs import Arc
 

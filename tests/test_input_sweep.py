@@ -85,14 +85,17 @@ def test_one_and_ten_thousand_columns(tmp_path, capsys, width, expect):
     assert code == 2 and expect in err and str(path) in err
 
 
-def test_a_header_repeating_one_name_is_refused_before_parsing(tmp_path, capsys):
-    import time
+def test_a_header_repeating_one_name_is_refused_before_parsing(tmp_path, capsys, monkeypatch):
+    from disco.data import reading
 
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("the file was handed to the CSV parser")
+
+    monkeypatch.setattr(reading.pd, "read_csv", no_parsing)
     path = tmp_path / "wide.csv"
     path.write_text(",".join(["danceability"] * 20_000) + "\n")
-    started = time.perf_counter()
     code, _, err = check(capsys, path)
-    assert code == 2 and "20,000 columns" in err and time.perf_counter() - started < 5
+    assert code == 2 and "20,000 columns" in err
 
 
 def test_gzip_and_parquet_with_wrong_types(tmp_path, songs, capsys):
@@ -190,7 +193,7 @@ def test_absurd_options_are_refused(tmp_path, songs, capsys):
     songs.head(5).to_csv(path, index=False)
     with pytest.raises(SystemExit) as stop:
         main(["reorder", str(path), "--beam-width", "100000"])
-    assert stop.value.code == 2 and "from 1 to" in capsys.readouterr().err
+    assert stop.value.code == 2 and "between 1 and 128" in capsys.readouterr().err
 
 
 def test_a_huge_seed_is_not_echoed_back(tmp_path, songs, capsys, trained_model):

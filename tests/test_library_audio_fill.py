@@ -10,15 +10,15 @@ import math
 import re
 from pathlib import Path
 
-import dj_library_files as djf
 import numpy as np
 import pytest
-from audio_synth import write_song
 
 from disco.audio import analysis, decode, scan
 from disco.cli.main import main
 from disco.data.audio_fill import fill_from_audio, needs_audio, songs_to_measure
 from disco.data.catalog import load_catalog
+from support import dj_library_files as djf
+from support.audio_synth import write_song
 
 # librosa compiles its kernels on first use: one worker runs every test that calls it
 pytestmark = pytest.mark.xdist_group("audio")
@@ -178,6 +178,14 @@ def test_measure_files_lists_every_path_once_with_the_reason_it_was_not_used(mus
 
 
 # -- the command line ------------------------------------------------------------------------------------------
+@pytest.fixture
+def one_worker(monkeypatch):
+    """The commands measure the songs in this process (as the dashboard's test does): a pool of fresh processes
+    would each load librosa's compiled kernels again. The pool is tested in test_audio.py."""
+    measure = scan.measure_files
+    monkeypatch.setattr(scan, "measure_files", lambda paths, **kwargs: measure(paths, **{**kwargs, "workers": 1}))
+
+
 def run(command: list[str], out: Path, capsys) -> tuple[dict, str]:
     assert main(command + ["--format", "json", "--out", str(out)]) == 0, capsys.readouterr().err
     err = capsys.readouterr().err
@@ -188,7 +196,9 @@ def loudness(doc: dict) -> dict[str, float | None]:
     return {row["track_name"]: row["loudness"] for row in doc["playlist"]}
 
 
-def test_cli_reorder_and_score_measure_the_playlist_unless_no_audio(audio_model, music, tmp_path, capsys):
+@pytest.mark.slow
+def test_cli_reorder_and_score_measure_the_playlist_unless_no_audio(audio_model, music, one_worker, tmp_path,
+                                                                    capsys):
     library = rekordbox(tmp_path, music)
     doc, err = run(["reorder", str(library), "--playlist", GOOD], tmp_path / "good.json", capsys)
     assert "audio analysis: 2 songs measured" in err and "broken.wav" not in err  # only that playlist's songs
@@ -212,7 +222,7 @@ def test_cli_reorder_and_score_measure_the_playlist_unless_no_audio(audio_model,
     assert doc["info"]["flow"].startswith("flow network off") and "loudness (2 songs)" in doc["info"]["flow"]
 
 
-def test_cli_build_with_a_library_as_data_measures_its_songs(audio_model, music, tmp_path, capsys):
+def test_cli_build_with_a_library_as_data_measures_its_songs(audio_model, music, one_worker, tmp_path, capsys):
     library = traktor(tmp_path, music)
     doc, err = run(["build", "--data", str(library), "--seed", "Bo - Beta", "--playlist", GOOD, "--length", "2"],
                    tmp_path / "build.json", capsys)
@@ -226,7 +236,7 @@ def test_library_page_measures_a_playlist_with_a_button(audio_model, music, tmp_
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from disco.app import library_dj_panel, library_files
+    from disco.app.library import library_dj_panel, library_files
 
     st.cache_data.clear()
     st.cache_resource.clear()

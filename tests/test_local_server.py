@@ -10,6 +10,7 @@ import pytest
 from disco.app.local_server import local_server
 
 
+@pytest.mark.slow
 def test_a_script_is_served_for_the_block_and_stopped_after_it(tmp_path):
     script = tmp_path / "hello.py"
     script.write_text("import streamlit as st\nst.write('hello')\n")
@@ -20,6 +21,7 @@ def test_a_script_is_served_for_the_block_and_stopped_after_it(tmp_path):
         urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
 
 
+@pytest.mark.slow
 def test_a_server_that_exits_at_once_is_an_error_naming_its_log(tmp_path):
     log = tmp_path / "log.txt"
     with pytest.raises(RuntimeError, match=r"streamlit exited with code \d+ \(log: .*log\.txt\)"):

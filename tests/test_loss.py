@@ -18,7 +18,7 @@ from disco.theory import arcs, keys, tempo
 from disco.theory.arcs import Arc
 from disco.theory.keys import KEY_SCORES
 from disco.theory.tempo import TEMPO_SCORES
-from fakes import LinearRNN, RunningMean, make_arrays
+from support.fakes import LinearRNN, RunningMean, make_arrays
 
 RNN = LinearRNN(seed=4)
 VALENCE_ARC = Arc.from_points([(0, 0.2), (0.5, 0.9), (1, 0.4)], valence=[(0, 0.8), (1, 0.3)], interp="cubic")
@@ -234,7 +234,8 @@ def test_order_totals_is_score_order_plus_the_rule_penalty(preset):
         assert totals.shape == (12,)
         for o, total in zip(orders, totals):
             pl = score_order(o, s, arrays=arrays, predictor=RNN, n_seeds=n_fixed)
-            assert total == pytest.approx(pl.total_loss + RULE_PENALTY * pl.broken_rules, rel=1e-9, abs=1e-9)
+            # float32 fake network: batched and single-order steps may round differently (BLAS kernels by shape)
+            assert total == pytest.approx(pl.total_loss + RULE_PENALTY * pl.broken_rules, rel=1e-6, abs=1e-9)
             assert pl.total_loss == pytest.approx(np.nansum(pl.loss))
             broken_any += pl.broken_rules
     assert broken_any > 0

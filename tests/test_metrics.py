@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-
-from disco.engine.pairwise import dj_sort
 import pytest
 
+from disco.engine.pairwise import dj_sort
 from disco.evaluation import baselines, metrics
-
 
 # --- ranking -------------------------------------------------------------------------------------------
 

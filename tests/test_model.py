@@ -8,13 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import songgen
 from disco.data.catalog import Catalog, load_catalog
 from disco.model.bundle import FlowModel
 from disco.model.stepper import RNNStepper
 from disco.model.windows import make_windows, window_tensors
+from support import songgen
 
-pytest.importorskip("keras")
 ROOT = Path(__file__).resolve().parent.parent
 CARD_KEYS = {"data_sha256", "split", "test", "candidates", "chosen", "epochs", "seed", "created", "split_playlists",
              "verdict"}
@@ -23,6 +22,7 @@ CARD_KEYS = {"data_sha256", "split", "test", "candidates", "chosen", "epochs", "
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["reference", "gru", "gru_residual", "lstm"])
 def test_stepper_matches_keras_random_weights(name, tmp_path):
+    pytest.importorskip("keras")
     from disco.model.network import build_model, export_stepper, load_keras, predict, set_seed
 
     set_seed(1)
@@ -44,6 +44,7 @@ def test_stepper_matches_keras_random_weights(name, tmp_path):
 
 @pytest.mark.slow
 def test_train_smoke_writes_card_and_models(tmp_path):
+    pytest.importorskip("keras")
     from disco.model.training import train
 
     catalog = Catalog.from_frame(songgen.tidy_frame(n_playlists=30, seed=2))
@@ -83,6 +84,7 @@ def test_cli_rejects_unknown_candidate(tidy_csv, capsys):
 @pytest.mark.slow
 @pytest.mark.real_data
 def test_committed_models_match_keras_on_real_test_playlists(real_csv):
+    pytest.importorskip("keras")
     from disco.model.network import load_keras, predict
 
     if not (ROOT / "models" / "model_card.json").is_file():

@@ -10,7 +10,7 @@ from disco.engine.loss import RULE_PENALTY, Loss
 from disco.engine.pairwise import Path, descend, dj_sort, exact_path, path_cost, solve_path, spread_groups
 from disco.engine.settings import EngineSettings
 from disco.theory import keys
-from fakes import make_arrays
+from support.fakes import make_arrays
 
 
 def brute_force(cost, start):

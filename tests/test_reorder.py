@@ -17,7 +17,7 @@ from disco.engine.settings import EngineSettings
 from disco.model.arrays import SongArrays
 from disco.theory import keys
 from disco.theory.arcs import Arc
-from fakes import LinearRNN, RunningMean, make_arrays
+from support.fakes import LinearRNN, RunningMean, make_arrays
 
 ARRAYS = make_arrays(150, seed=2)
 DJ = EngineSettings()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-import songgen
 from disco.data.catalog import Catalog, load_catalog
 from disco.data.text_search import SongSearch, normalize
+from support import songgen
 
 KNOWN = [("Ed Sheeran", "I Don't Care (with Justin Bieber)"), ("Beyoncé", "Halo"), ("Sigur Rós", "Hoppípolla"),
          ("Daft Punk", "One More Time"), ("Maroon 5", "Memories"), ("Billie Eilish", "bad guy"),

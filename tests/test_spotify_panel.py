@@ -11,9 +11,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import songgen
 import streamlit as st
-from test_spotify import (
+
+from disco import config, spotify
+from disco.app.spotify import spotify_panel, spotify_tables
+from disco.data.catalog import Catalog
+from support import songgen
+from support.spotify import (
     CLIENT_ID,
     FORBIDDEN,
     PID,
@@ -26,10 +30,6 @@ from test_spotify import (
     sp_track,
     token_client,
 )
-
-from disco import config, spotify
-from disco.app import spotify_panel, spotify_tables
-from disco.data.catalog import Catalog
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 N_SONGS = 60
@@ -209,7 +209,7 @@ def test_connect_offers_the_spotify_login_without_showing_the_secret(tmp_path, m
 
 
 def _send_script():
-    from disco.app import spotify_panel
+    from disco.app.spotify import spotify_panel
 
     spotify_panel.send_button([f"S{i:021d}" for i in range(3)], "DISCO flow", key="build")
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import songgen
 from disco.errors import ModelError
-from disco.model.features import FeatureSpace
 from disco.model.bundle import FlowModel
+from disco.model.features import FeatureSpace
 from disco.model.stepper import RNNStepper, save_stepper
+from support import songgen
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,8 +46,10 @@ def _inputs(T=12, B=1, seed=1):
 
 def test_linear_simple_rnn_recurrence_by_hand(tmp_path):
     # 1 unit: h_t = h_{t-1} + x_t[0] (a running sum of mode); second layer copies; y = h in every dim
-    meta = {"name": "sum", "residual": False, "layers": [{"type": "simple_rnn", "units": 1, "activation": "linear"}] * 2}
-    k0 = np.zeros((9, 1)); k0[0, 0] = 1.0
+    meta = {"name": "sum", "residual": False,
+            "layers": [{"type": "simple_rnn", "units": 1, "activation": "linear"}] * 2}
+    k0 = np.zeros((9, 1))
+    k0[0, 0] = 1.0
     w = {"layer0_kernel": k0, "layer0_recurrent_kernel": np.ones((1, 1)), "layer0_bias": np.zeros(1),
          "layer1_kernel": np.ones((1, 1)), "layer1_recurrent_kernel": np.zeros((1, 1)), "layer1_bias": np.zeros(1),
          "dense_kernel": np.ones((1, 8)), "dense_bias": np.full(8, 0.5)}
@@ -163,13 +165,14 @@ def test_flow_model_load_and_select(tmp_path, monkeypatch):
         FlowModel.load(tmp_path / "empty")
 
 
+@pytest.mark.slow
 def test_inference_never_imports_tensorflow(tmp_path):
     write_fake_models(tmp_path)
     code = (
         "import sys, numpy as np\n"
         "from disco.model.bundle import FlowModel\n"
         f"fm = FlowModel.load({str(tmp_path)!r})\n"
-        "sys.path.insert(0, 'tests'); import songgen\n"
+        "sys.path.insert(0, 'tests'); from support import songgen\n"
         "x = fm.song_arrays(songgen.tidy_frame()).x\n"
         "y = fm.stepper.run(x[:10])\n"
         "assert y.shape == (10, 8) and np.isfinite(y).all()\n"

@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from disco.model.windows import (
-    baseline_maes, mad, make_windows, masked_mae, running_mean, split_playlists, window_tensors,
+    baseline_maes,
+    mad,
+    make_windows,
+    masked_mae,
+    running_mean,
+    split_playlists,
+    window_tensors,
 )
 
 

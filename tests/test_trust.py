@@ -12,7 +12,7 @@ from disco.engine.pools import CandidatePool
 from disco.engine.service import Disco
 from disco.errors import SeedError
 from disco.model.arrays import SongArrays
-from fakes import RunningMean, arrays_from_songs
+from support.fakes import RunningMean, arrays_from_songs
 
 
 @pytest.fixture
@@ -43,7 +43,8 @@ def test_blank_songs_stay_in_the_catalog_but_are_never_candidates(tmp_path, fram
 def test_one_recording_is_listed_once_and_look_alikes_show_album_and_year(tmp_path, frame):
     i, j, k = frame.drop_duplicates("track_id").index[:3]
     # the same recording on another album, with a featuring credit: one song for pools and search
-    twin = frame.loc[[i]].assign(track_id="TWIN00000000000000000X", track_name=frame.loc[i, "track_name"] + " (feat. X)",
+    twin = frame.loc[[i]].assign(track_id="TWIN00000000000000000X",
+                                 track_name=frame.loc[i, "track_name"] + " (feat. X)",
                                  track_album_name="Deluxe", track_album_release_date="2021-05-01")
     remaster = frame.loc[[j]].assign(track_id="REMASTER0000000000000X", track_name=frame.loc[j, "track_name"]
                                      + " - 2011 Remaster", energy=0.01)

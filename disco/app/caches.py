@@ -3,7 +3,9 @@ whoever wonders what the server keeps)."""
 
 from __future__ import annotations
 
-from disco.app import catalog_report, loaders, playlist_figures
+from disco.app.figures import playlist_figures
+from disco.app.reports import catalog_report
+from disco.app.session import loaders
 
 MODULES = (loaders, catalog_report, playlist_figures)  # every module of disco.app that caches
 
@@ -19,6 +21,7 @@ def cache_limits() -> dict[str, dict]:
                 continue
             if info.func.__module__ != module.__name__:
                 continue  # imported from another module: listed there
-            out[f"{module.__name__}.{name}"] = {"max_entries": info.max_entries, "ttl": info.ttl,
-                                                "scope": getattr(info, "scope", "global")}
+            short = module.__name__.rpartition(".")[2]
+            out[f"{short}.{name}"] = {"max_entries": info.max_entries, "ttl": info.ttl,
+                                      "scope": getattr(info, "scope", "global")}
     return out

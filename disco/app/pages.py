@@ -1,4 +1,4 @@
-"""Where the dashboard's page scripts are: ``app.py`` routes to them, other pages link to them."""
+"""Where the dashboard's page scripts are: ``main.py`` routes to them, other pages link to them."""
 
 from __future__ import annotations
 

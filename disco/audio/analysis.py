@@ -17,6 +17,7 @@ import numpy as np
 from disco.audio import measures
 from disco.audio.decode import ANALYSIS_SR, DecodeError, decode
 from disco.audio.tags import Tags, read_tags
+from disco.columns import SONG_COLUMNS
 
 # Bump whenever a measure, a constant of one, the decoding (rate, window) or the row's columns change:
 # cached analyses of another version are analysed again.
@@ -29,12 +30,8 @@ MEASURED_BY = f"{MEASURED_BY_PREFIX}{ANALYSIS_VERSION}"
 TRACK_ID_PREFIX = "file:"
 TRACK_ID_HEX_DIGITS = 16
 
-# DISCO's song-file schema (the catalog's song columns), spelled out here because this layer does not
-# import disco.data; the extra columns follow.
-SONG_COLUMNS = ("track_id", "track_name", "artist", "album", "genre", "subgenre", "popularity", "duration_ms",
-                "acousticness", "danceability", "energy", "instrumentalness", "liveness", "speechiness",
-                "valence", "loudness", "key", "mode", "tempo")
-EXTRA_COLUMNS = ("year", "path", "measured_by", "tempo_alternative", "key_confidence")
+# DISCO's song-file schema, then what only a scan knows
+EXTRA_COLUMNS = ("tempo_alternative", "key_confidence")
 ROW_COLUMNS = SONG_COLUMNS + EXTRA_COLUMNS
 # What audio cannot honestly tell: always missing (NaN), never guessed.
 UNMEASURED_FEATURES = ("acousticness", "instrumentalness", "liveness", "speechiness", "valence")

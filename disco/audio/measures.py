@@ -98,7 +98,8 @@ def beat_grid_fit(beat_times: np.ndarray) -> tuple[float, float]:
     Each beat gets its number ``n_i`` by counting whole median inter-beat intervals from the previous
     beat, so a dropped beat does not bend the line. Returns ``(tempo_bpm, scatter)``: ``60 / period`` and
     the standard deviation of the residuals as a share of the period (0 = a perfect grid; a drum loop with
-    5 ms timing jitter about 0.01-0.04, random onsets 0.07-0.3). ``(nan, nan)`` for fewer than :data:`MIN_BEATS_FOR_FIT` beats.
+    5 ms timing jitter about 0.01-0.04, random onsets 0.07-0.3). ``(nan, nan)`` for fewer than
+    :data:`MIN_BEATS_FOR_FIT` beats.
     """
     t = np.asarray(beat_times, dtype=np.float64)
     if t.size < MIN_BEATS_FOR_FIT:

@@ -1,1 +1,2 @@
-"""The command line, ``disco ...`` / ``python -m disco ...``: one module per subcommand, for everything the dashboard does."""
+"""The command line, ``disco ...`` / ``python -m disco ...``: one module per subcommand, for everything the
+dashboard does."""

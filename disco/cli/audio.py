@@ -15,9 +15,8 @@ def audio_filler(args):
     workers = getattr(args, "workers", None)
 
     def fill(catalog):
-        from disco.data.audio_fill import fill_from_audio, needs_audio, songs_to_measure
-
         from disco.cli.library import ProgressBar
+        from disco.data.audio_fill import fill_from_audio, needs_audio, songs_to_measure
 
         if not needs_audio(catalog):  # a Spotify catalog, or songs already measured: nothing to say
             return catalog

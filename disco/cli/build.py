@@ -6,8 +6,16 @@ import argparse
 import math
 import sys
 
-from disco.cli.options import (add_engine_options, add_model_options, add_output_options, load_service,
-                               number, positive_int, settings_from_args, write_playlist)
+from disco.cli.options import (
+    add_engine_options,
+    add_model_options,
+    add_output_options,
+    load_service,
+    number,
+    positive_int,
+    settings_from_args,
+    write_playlist,
+)
 from disco.engine.pools import SOURCES
 from disco.errors import DiscoError
 

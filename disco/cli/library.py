@@ -101,7 +101,8 @@ def _table(songs) -> str:
             f"{r.loudness:.1f}", f"{r.energy:.2f}", f"{r.danceability:.2f}",
         ))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) if i < 2 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True)))
+    lines = ["  ".join(cell.ljust(w) if i < 2 else cell.rjust(w)
+                       for i, (cell, w) in enumerate(zip(row, widths, strict=True)))
              for row in rows]
     if len(songs) > TABLE_ROWS:
         lines.append(f"... and {len(songs) - TABLE_ROWS} more (use --out FILE to save them all)")

@@ -1,8 +1,9 @@
 """``python -m disco``: one subcommand per job, each in a module of :mod:`disco.cli`.
 
 A command module exposes ``register(subparsers)``, which adds its parser and sets ``func(args) -> int`` as the
-default. Errors a user can act on (:class:`~disco.errors.DiscoError`) become one clear line on stderr and exit
-code 2, never a traceback. Heavy imports stay inside each command's ``run``.
+default (a command that hands the options it does not know to another program also sets ``passed_on=[]``, which
+receives them). Errors a user can act on (:class:`~disco.errors.DiscoError`) become one clear line on stderr and
+exit code 2, never a traceback. Heavy imports stay inside each command's ``run``.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ import argparse
 import sys
 
 from disco import __version__
-from disco.cli import build, data, evaluate, library, reorder, score, spotify, train
+from disco.cli import app, build, data, evaluate, library, reorder, score, spotify, train
 from disco.errors import DiscoError
 
-COMMANDS = (data, library, train, build, reorder, score, evaluate, spotify)  # order = order in --help
+COMMANDS = (data, app, library, train, build, reorder, score, evaluate, spotify)  # order = order in --help
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,7 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        if not hasattr(args, "passed_on"):
+            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        args.passed_on = unknown[1:] if unknown[0] == "--" else unknown
     if not getattr(args, "func", None):
         parser.print_help()
         return 0 if args.command is None else 2

@@ -9,13 +9,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from disco.engine.settings import (DEFAULT_PRESET, MAX_ARTIST_GAP, MAX_BEAM_WIDTH, PRESETS, SEARCHES,
-                                   EngineSettings)
+from disco.engine.settings import DEFAULT_PRESET, PARAMETER_CONSTRAINTS, PRESETS, EngineSettings
 from disco.errors import DiscoError
 from disco.export.formats import ALIASES, FORMATS
 from disco.theory.arcs import ARC_SHAPES, parse_arc
-from disco.theory.keys import KEY_SCORES
-from disco.theory.tempo import TEMPO_SCORES
 
 
 def whole_number(low: int, high: int | None = None):
@@ -50,8 +47,32 @@ def number(what: str, minimum: float = 0.0, *, strict: bool = False, unit: str =
 
 
 positive_int = whole_number(1)
-weight = number("a number")
-percent = number("a percentage like 6 or 6%", unit="%")
+
+
+def setting(name: str):
+    """An argparse type for the engine setting ``name``: its allowed values (:data:`PARAMETER_CONSTRAINTS`),
+    a percentage written 6 or 6%."""
+    allowed = PARAMETER_CONSTRAINTS[name]
+
+    def parse(text: str):
+        try:
+            value = allowed.kind(text.removesuffix(allowed.unit) if allowed.unit else text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {allowed.describe()}, got {text!r}") from None
+        if not allowed.accepts(value):
+            finite = "" if math.isfinite(value) else " (finite)"
+            raise argparse.ArgumentTypeError(f"expected {allowed.describe()}{finite}, got {text}")
+        return value
+    return parse
+
+
+def allowed_values(name: str) -> str:
+    """The help text's account of what ``name`` may be: ``"0..100"``, ``"> 0, <= 100"``."""
+    allowed = PARAMETER_CONSTRAINTS[name]
+    if allowed.closed == "both":
+        return f"{allowed.low:g}..{allowed.high:g}{allowed.unit}"
+    return (f"{'>=' if allowed.closed == 'left' else '>'} {allowed.low:g}, "
+            f"{'<=' if allowed.closed == 'right' else '<'} {allowed.high:g}{allowed.unit}")
 
 
 def add_song_file_arguments(p: argparse.ArgumentParser) -> None:
@@ -72,35 +93,38 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("loss weights (defaults: dj preset / reference preset)")
     for name, text in (("flow", "weight of the distance to the network's predicted next song"),
                        ("sweetness", "weight of the key score"), ("smoothness", "weight of the tempo score"),
-                       ("spicy", "scale of the network's prediction, > 1 asks for bolder moves")):
-        g.add_argument(f"--{name}", type=weight, default=None,
-                       help=f"{text} ({getattr(dj, name):g} / {getattr(ref, name):g})")
+                       ("spicy", "scale of the network's prediction (> 1 asks for bolder moves)")):
+        g.add_argument(f"--{name}", type=setting(name), default=None,
+                       help=f"{text}, {allowed_values(name)} ({getattr(dj, name):g} / {getattr(ref, name):g})")
     k = p.add_argument_group("key and tempo scores, hard rules, energy arc")
-    k.add_argument("--key-score", choices=KEY_SCORES, default=None,
+    k.add_argument("--key-score", choices=PARAMETER_CONSTRAINTS["key_score"], default=None,
                    help="camelot: graded DJ wheel (same 1, +/-1 0.9, A<->B 0.8, diagonal 0.55, +/-2 0.45, else 0.1); "
                         f"reference: circle of fifths ({dj.key_score} / {ref.key_score})")
-    k.add_argument("--tempo-score", choices=TEMPO_SCORES, default=None,
+    k.add_argument("--tempo-score", choices=PARAMETER_CONSTRAINTS["tempo_score"], default=None,
                    help="dj: exp(-(change/4%%)^2) after folding double/half time, 6%% is the edge; reference: "
                         f"cosine of the log2 tempo ratio ({dj.tempo_score} / {ref.tempo_score})")
     k.add_argument("--camelot-only", action="store_true", default=None,
                    help="only Camelot-compatible moves (same code, +/-1, A<->B) while the songs allow")
-    k.add_argument("--max-bpm-change", type=percent, metavar="PCT", default=None,
-                   help="hard limit on each move's tempo change, in percent after folding double/half time")
-    k.add_argument("--artist-gap", type=whole_number(0, MAX_ARTIST_GAP), metavar="N", default=None,
-                   help=f"no song by an artist among the N songs before it, while the songs allow; 0 = off "
-                        f"({dj.artist_gap} / {ref.artist_gap})")
+    k.add_argument("--max-bpm-change", type=setting("max_bpm_change"), metavar="PCT", default=None,
+                   help="hard limit on each move's tempo change, in percent after folding double/half time, "
+                        f"{allowed_values('max_bpm_change')}".replace("%", "%%"))
+    k.add_argument("--artist-gap", type=setting("artist_gap"), metavar="N", default=None,
+                   help=f"no song by an artist among the N songs before it, while the songs allow; 0 = off, "
+                        f"{allowed_values('artist_gap')} ({dj.artist_gap} / {ref.artist_gap})")
     k.add_argument("--no-repeat-artist", dest="artist_gap", action="store_const", const=1,
                    help="never the same artist twice in a row (--artist-gap 1)")
     k.add_argument("--arc", default=None, metavar="|".join(ARC_SHAPES) + "|FILE.json",
                    help="target energy curve over the playlist: warm-up/peak/cool-down, steady build, waves, or "
                         'a JSON file {"energy": [[position, value], ...]} (both 0..1) (default none)')
-    k.add_argument("--arc-weight", type=weight, default=None,
-                   help=f"weight of |energy - target| in the loss (default {dj.arc_weight:g})")
+    k.add_argument("--arc-weight", type=setting("arc_weight"), default=None,
+                   help=f"weight of |energy - target| in the loss, {allowed_values('arc_weight')} "
+                        f"(default {dj.arc_weight:g})")
     s = p.add_argument_group("search")
-    s.add_argument("--search", choices=SEARCHES, default=None,
+    s.add_argument("--search", choices=PARAMETER_CONSTRAINTS["search"], default=None,
                    help=f"greedy (the spec) or beam search over the summed loss ({dj.search} / {ref.search})")
-    s.add_argument("--beam-width", type=whole_number(1, MAX_BEAM_WIDTH), default=None,
-                   help=f"partial playlists kept by beam search, 1..{MAX_BEAM_WIDTH} (default {dj.beam_width})")
+    s.add_argument("--beam-width", type=setting("beam_width"), default=None,
+                   help=f"partial playlists kept by beam search, {allowed_values('beam_width')} "
+                        f"(default {dj.beam_width})")
 
 
 def settings_from_args(args: argparse.Namespace) -> EngineSettings:

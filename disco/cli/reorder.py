@@ -5,9 +5,16 @@ from __future__ import annotations
 import sys
 import time
 
+from disco.cli.options import (
+    add_engine_options,
+    add_model_options,
+    add_output_options,
+    add_song_file_arguments,
+    load_service,
+    settings_from_args,
+    write_playlist,
+)
 from disco.errors import DiscoError
-from disco.cli.options import (add_engine_options, add_model_options, add_output_options,
-                               add_song_file_arguments, load_service, settings_from_args, write_playlist)
 
 
 def register(subparsers) -> None:

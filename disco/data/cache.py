@@ -14,7 +14,6 @@ from typing import Any
 
 import pandas as pd
 
-
 VERSION = 3  # bump when the catalog's tables or validation change
 
 

@@ -14,7 +14,7 @@ import functools
 import hashlib
 import time
 from pathlib import Path
-from typing import Any, BinaryIO, Iterable
+from typing import BinaryIO, Iterable
 
 import numpy as np
 import pandas as pd

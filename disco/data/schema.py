@@ -4,38 +4,11 @@ One place for every module to agree on. A value outside its range (or not finite
 excluded from the catalog, with the reason and the row number in the load report.
 """
 
-# The 8 "abstract" features, in this fixed order everywhere (transformed vectors, RNN targets).
-ABSTRACT_FEATURES = (
-    "acousticness",
-    "danceability",
-    "energy",
-    "instrumentalness",
-    "liveness",
-    "speechiness",
-    "valence",
-    "loudness",
-)
+from disco.columns import ABSTRACT_FEATURES, FEATURES, SONG_COLUMNS  # noqa: F401 (the schema's names)
+
 # The seven features bounded to 0..1.
 BOUNDED_FEATURES = ABSTRACT_FEATURES[:7]
-# Every numeric audio feature a song must have.
-FEATURES = ABSTRACT_FEATURES + ("key", "mode", "tempo")
 TEXT_COLUMNS = ("track_id", "track_name", "artist", "album", "genre", "subgenre", "path", "measured_by")
-
-# Columns of ``Catalog.songs`` (one row per track, RangeIndex = song index used by the engine).
-# Text columns are strings ("" when unknown); popularity, duration and year are float (NaN when unknown);
-# ``path`` is a local audio file ("" for songs known only by their track id); ``measured_by`` says who measured
-# the audio features: "" for Spotify (or unknown), "disco-audio-<version>" for DISCO's own audio analysis.
-SONG_COLUMNS = (
-    "track_id",
-    "track_name",
-    "artist",
-    "album",
-    "genre",
-    "subgenre",
-    "popularity",
-    "duration_ms",
-    "year",
-) + FEATURES + ("path", "measured_by")
 
 # Columns of ``Catalog.memberships`` (one row per (playlist, track), in playlist order).
 MEMBERSHIP_COLUMNS = ("playlist_id", "playlist_name", "position", "track_id", "genre", "subgenre")

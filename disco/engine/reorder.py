@@ -43,7 +43,7 @@ import numpy as np
 
 from disco.engine import pairwise
 from disco.engine.blas import single_thread_blas
-from disco.engine.local_search import WINDOW, HORIZON, local_search
+from disco.engine.local_search import HORIZON, WINDOW, local_search
 from disco.engine.loss import Loss
 from disco.engine.playlist import Playlist
 from disco.engine.score import fit_arc, order_totals, order_violations, score_order
@@ -86,9 +86,10 @@ def polish_steps(n: int) -> int:
 class ReorderWork:
     """How much a reorder of ``songs`` songs searches, counted in work so that the result does not depend
     on the machine or its load: ``pairwise_kicks`` (iterated local search on the pair costs), ``exact_nodes``
-    (branch-and-bound nodes per round of the integer program certifying sets of up to
-    :data:`EXACT_PAIRWISE_MAX` songs; ``exact_rounds`` rounds of subtour cuts), ``polish_steps`` (network steps of the local search on the true loss),
-    ``kicks`` (iterated local search on the true loss, up to :data:`KICK_MAX` songs)."""
+    and ``exact_rounds`` (branch-and-bound nodes per round, and rounds of subtour cuts, of the integer program
+    certifying sets of up to :data:`EXACT_PAIRWISE_MAX` songs), ``polish_steps`` (network steps of the local
+    search on the true loss) and ``kicks`` (iterated local search on the true loss, up to :data:`KICK_MAX`
+    songs)."""
 
     songs: int
     pairwise_kicks: int

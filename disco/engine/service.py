@@ -25,8 +25,8 @@ from disco.engine.score import fit_arc, score_order
 from disco.engine.search import build_playlist
 from disco.engine.settings import EngineSettings
 from disco.errors import CatalogError, SeedError
-from disco.wording import listed, plural
 from disco.model.arrays import Predictor, SongArrays
+from disco.wording import listed, plural
 
 MAX_REORDER = 1000  # songs; local search is quadratic per pass
 SHOWN_TEXT = 80  # characters of a user's text echoed back in a message

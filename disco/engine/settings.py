@@ -16,6 +16,7 @@ import json
 import math
 import numbers
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 
@@ -33,9 +34,87 @@ MAX_WEIGHT = 100.0
 MAX_ARTIST_GAP = 10  # songs: a wider window empties small pools of one scene
 # relaxed first -> last when no candidate meets every rule (the artist rule is what listeners notice most)
 RULES = ("camelot_only", "max_bpm_change", "artist_gap")
-WEIGHTS = ("flow", "sweetness", "smoothness", "spicy")
 # The DJ preset keeps a song's artist out of the N songs before it (bench/bench_builds.py measures N = 2..5)
 DJ_ARTIST_GAP = 3
+CLOSED = ("both", "left", "right", "neither")
+
+
+@dataclass(frozen=True)
+class Interval:
+    """The values a number setting may take: ``kind`` (``int`` or ``float``) from ``low`` to ``high``; ``closed``
+    says which ends are allowed ("both", "left", "right", "neither"). ``optional``: None is allowed too (the
+    setting is off); ``unit``: "%" for a percentage.
+
+    ``typical``: (low, high, step) of the values sets use, what a slider offers; within the interval (a weight
+    may be 100, but a slider up to 100 leaves no room for the useful values). None: the whole interval."""
+
+    kind: type
+    low: float
+    high: float
+    closed: str = "both"
+    optional: bool = False
+    unit: str = ""
+    typical: tuple[float, float, float] | None = None
+
+    def __post_init__(self):
+        if self.kind not in (int, float) or self.closed not in CLOSED or not self.low <= self.high:
+            raise ValueError(f"not an interval: {self!r}")
+        if self.typical is not None:
+            low, high, step = self.typical
+            if not (self.accepts(low) and self.accepts(high) and low < high and step > 0):
+                raise ValueError(f"typical range {self.typical} is not within {self.describe()}")
+
+    def accepts(self, value) -> bool:
+        """True for a value of the interval's kind (any real for ``float``, a whole number for ``int``; never a
+        bool) between its ends; None counts when ``optional``."""
+        if value is None:
+            return self.optional
+        kind = numbers.Integral if self.kind is int else numbers.Real
+        if isinstance(value, bool) or not isinstance(value, kind) or not math.isfinite(value):
+            return False
+        above = value >= self.low if self.closed in ("both", "left") else value > self.low
+        below = value <= self.high if self.closed in ("both", "right") else value < self.high
+        return above and below
+
+    def describe(self) -> str:
+        """``"a whole number between 1 and 128"``, ``"a finite number > 0 and <= 100"``."""
+        what = {"%": "a percentage"}.get(self.unit, "a whole number" if self.kind is int else "a finite number")
+        if self.closed == "both":
+            span = f"between {self.low:g} and {self.high:g}"
+        else:
+            span = (f"{'>=' if self.closed == 'left' else '>'} {self.low:g} and "
+                    f"{'<=' if self.closed == 'right' else '<'} {self.high:g}")
+        return f"{what} {span}" + (", or None" if self.optional else "")
+
+    @property
+    def slider(self) -> tuple[float, float, float]:
+        """(min, max, step) of a slider over this setting: the typical range, else the interval (step 1 for a
+        whole number)."""
+        if self.typical is not None:
+            return self.typical
+        return self.low, self.high, 1 if self.kind is int else (self.high - self.low) / 100
+
+
+# Each setting's allowed values, declared once: EngineSettings checks them, the CLI parses its options with them
+# and the dashboard's sidebar draws its sliders from them. A tuple: the names allowed; a type: its values.
+PARAMETER_CONSTRAINTS = MappingProxyType({
+    "flow": Interval(float, 0.0, MAX_WEIGHT, typical=(0.0, 3.0, 0.1)),
+    "sweetness": Interval(float, 0.0, MAX_WEIGHT, typical=(0.0, 3.0, 0.1)),
+    "smoothness": Interval(float, 0.0, MAX_WEIGHT, typical=(0.0, 3.0, 0.1)),
+    # > 0: it scales the network's prediction, which under-estimates magnitudes
+    "spicy": Interval(float, 0.0, MAX_WEIGHT, closed="right", typical=(0.5, 2.0, 0.05)),
+    "key_score": KEY_SCORES,
+    "tempo_score": TEMPO_SCORES,
+    "tempo_width_pct": Interval(float, 0.0, 50.0, closed="right", unit="%"),
+    "camelot_only": bool,
+    "max_bpm_change": Interval(float, 0.0, 100.0, optional=True, unit="%", typical=(1.0, 15.0, 0.5)),
+    "artist_gap": Interval(int, 0, MAX_ARTIST_GAP),
+    "arc": Arc,
+    "arc_weight": Interval(float, 0.0, MAX_WEIGHT, typical=(0.0, 10.0, 0.5)),
+    "fit_arc": bool,
+    "search": SEARCHES,
+    "beam_width": Interval(int, 1, MAX_BEAM_WIDTH),
+})
 
 
 @dataclass(frozen=True)
@@ -46,8 +125,8 @@ class EngineSettings:
         L = flow * ||spicy * y_hat - z_c|| - sweetness * key(s, c) - smoothness * tempo(s, c)
             + arc_weight * |energy(c) - arc(p)|
 
-    Weights ``flow``, ``sweetness``, ``smoothness``, ``arc_weight`` >= 0 and ``spicy`` > 0 (it scales the
-    network's prediction up, which under-estimates magnitudes). ``key_score``: ``"camelot"`` (graded DJ
+    Each field's allowed values are in :data:`PARAMETER_CONSTRAINTS`; ``spicy`` scales the network's prediction
+    up, which under-estimates magnitudes. ``key_score``: ``"camelot"`` (graded DJ
     wheel) or ``"reference"`` (circle of fifths); ``tempo_score``: ``"dj"`` (kernel of width
     ``tempo_width_pct`` percent) or ``"reference"`` (cosine). Hard rules, relaxed per move when no candidate
     meets them: ``camelot_only``, ``max_bpm_change`` (percent, None = off), ``artist_gap`` (N songs: a song's
@@ -74,40 +153,19 @@ class EngineSettings:
     beam_width: int = 64  # 8 was 14-16% above beam(128) on the builds; 64 is within 1% (bench/bench_builds.py)
 
     def __post_init__(self):
-        for name in WEIGHTS + ("arc_weight",):
+        for name, allowed in PARAMETER_CONSTRAINTS.items():
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-                raise ValueError(f"{name} must be a finite number, got {value!r}")
-            if not 0 <= value <= MAX_WEIGHT:
-                raise ValueError(f"{name} must be between 0 and {MAX_WEIGHT:g}, got {value:g}")
-            object.__setattr__(self, name, float(value))
-        if self.spicy <= 0:
-            raise ValueError(f"spicy must be > 0 (it scales the network's prediction), got {self.spicy:g}")
-        _one_of(self.key_score, KEY_SCORES, "key score")
-        _one_of(self.tempo_score, TEMPO_SCORES, "tempo score")
-        _one_of(self.search, SEARCHES, "search")
-        if not (isinstance(self.tempo_width_pct, numbers.Real) and math.isfinite(self.tempo_width_pct)
-                and 0 < self.tempo_width_pct <= 50):
-            raise ValueError(f"tempo width must be a percent in (0, 50], got {self.tempo_width_pct!r}")
-        m = self.max_bpm_change
-        if m is not None:
-            if isinstance(m, bool) or not isinstance(m, numbers.Real) or not math.isfinite(m) or not 0 <= m <= 100:
-                raise ValueError(f"max BPM change must be a percent between 0 and 100, or None; got {m!r}")
-            object.__setattr__(self, "max_bpm_change", float(m))
-        width = self.beam_width
-        if isinstance(width, bool) or not isinstance(width, numbers.Integral) or not 1 <= width <= MAX_BEAM_WIDTH:
-            raise ValueError(f"beam width must be a whole number from 1 to {MAX_BEAM_WIDTH}, got {width!r}")
-        if self.arc is not None and not isinstance(self.arc, Arc):
-            raise ValueError(f"arc must be an Arc or None, got {type(self.arc).__name__}")
-        gap = self.artist_gap
-        if isinstance(gap, bool) or not isinstance(gap, numbers.Integral) or not 0 <= gap <= MAX_ARTIST_GAP:
-            raise ValueError(f"artist gap must be a whole number of songs from 0 (off) to {MAX_ARTIST_GAP}, "
-                             f"got {gap!r}")
-        object.__setattr__(self, "artist_gap", int(gap))
-        object.__setattr__(self, "beam_width", int(width))
-        object.__setattr__(self, "tempo_width_pct", float(self.tempo_width_pct))
-        for name in ("camelot_only", "fit_arc"):
-            object.__setattr__(self, name, bool(getattr(self, name)))
+            if isinstance(allowed, Interval):
+                if not allowed.accepts(value):
+                    raise ValueError(f"{name} must be {allowed.describe()}, got {value!r}")
+                if value is not None:
+                    object.__setattr__(self, name, allowed.kind(value))
+            elif isinstance(allowed, tuple):
+                _one_of(value, allowed, name)
+            elif allowed is bool:
+                object.__setattr__(self, name, bool(value))
+            elif value is not None and not isinstance(value, allowed):
+                raise ValueError(f"{name} must be {allowed.__name__} or None, got {type(value).__name__}")
 
     # -- presets -----------------------------------------------------------------------------------
     @classmethod

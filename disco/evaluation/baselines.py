@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 
 
-
 def nearest_neighbour_order(z: np.ndarray, start: int = 0) -> np.ndarray:
     """Greedy chain: from ``start``, always move to the closest unused song in ``z`` (n, d) (Euclidean).
     Ties go to the lowest index."""

@@ -12,15 +12,22 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from disco.engine.pairwise import dj_sort
 from disco.engine.reorder import reorder_songs
 from disco.engine.score import order_totals
 from disco.engine.search import build_playlist
 from disco.engine.settings import EngineSettings
-from disco.engine.pairwise import dj_sort
 from disco.evaluation import baselines, metrics
 from disco.evaluation.progress import progress
-from disco.evaluation.settings import (DISCO_METHODS, ORDERING_METHODS, REORDER_METHODS, EvalSettings,
-                                       method_info, method_settings, preset_settings)
+from disco.evaluation.settings import (
+    DISCO_METHODS,
+    ORDERING_METHODS,
+    REORDER_METHODS,
+    EvalSettings,
+    method_info,
+    method_settings,
+    preset_settings,
+)
 from disco.model.arrays import Predictor, SongArrays
 
 

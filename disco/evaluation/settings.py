@@ -21,7 +21,8 @@ DISCO_METHODS = {"disco_greedy": ("dj", "greedy", False), "disco_beam": ("dj", "
                  "disco_reorder": ("dj", "beam", False)}
 # disco_dj_rules: the DJ preset plus hard rules (Camelot-compatible moves only, at most the DJ tempo change)
 DJ_RULES = {"camelot_only": True, "max_bpm_change": TEMPO_TOLERANCE_PCT}
-# what the Reorder page and `python -m disco reorder` do: pairwise optimum, DJ sort and beam as starts, local search on the true loss
+# what the Reorder page and `python -m disco reorder` do: pairwise optimum, DJ sort and beam as starts, local
+# search on the true loss
 REORDER_METHODS = frozenset({"disco_reorder"})
 SLIDERS = ("flow", "sweetness", "smoothness", "spicy")
 # the DJ targets, checked on the builds

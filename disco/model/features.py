@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from disco.data.schema import ABSTRACT_FEATURES
 from disco.errors import ModelError
 from disco.model.arrays import SongArrays
-from disco.data.schema import ABSTRACT_FEATURES
 
 _FORMAT = "disco-feature-space-1"
 _EPS = 1e-6  # beyond the transform's range the inverse saturates near its bound instead of dividing by 0

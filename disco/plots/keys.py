@@ -14,8 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from disco.plots.common import BAD, CHANGED, COLORSCALE, GOOD, MARGIN, SEED, move_mask, plain, positions, \
-    seed_mask
+from disco.plots.common import BAD, CHANGED, COLORSCALE, GOOD, MARGIN, SEED, move_mask, plain, positions, seed_mask
 from disco.theory.keys import camelot_code, camelot_compatible, camelot_number
 
 DEGREES_PER_NUMBER = 30.0

@@ -1,4 +1,4 @@
-// Builds ../../disco/app/figure_panel_plotly.min.js the way plotly.js builds its own partial bundles
+// Builds ../../disco/app/figures/figure_panel_plotly.min.js the way plotly.js builds its own partial bundles
 // (its esbuild-config.js), from entry.js.
 const path = require('path');
 const esbuild = require('esbuild');
@@ -12,7 +12,7 @@ const banner = `/*! plotly.js v${version} (scatter, scatter3d, scatterpolar, bar
 
 esbuild.build({
   entryPoints: [path.join(__dirname, 'entry.js')],
-  outfile: path.join(__dirname, '..', '..', 'disco', 'app', 'figure_panel_plotly.min.js'),
+  outfile: path.join(__dirname, '..', '..', 'disco', 'app', 'figures', 'figure_panel_plotly.min.js'),
   format: 'iife',
   globalName: 'Plotly',
   bundle: true,

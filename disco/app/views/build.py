@@ -3,8 +3,10 @@ it."""
 
 import streamlit as st
 
-from disco.app import controls, editing, plan_controls, playlist_view, seeds, sources
 from disco.app.errors import user_errors
+from disco.app.playlist import editing, playlist_view, seeds
+from disco.app.session import sources
+from disco.app.sidebar import controls, plan_controls
 
 
 def render() -> None:

@@ -4,8 +4,10 @@ import from Spotify."""
 import pandas as pd
 import streamlit as st
 
-from disco.app import catalog_report, sources, spotify_panel, uploads
 from disco.app.errors import user_errors
+from disco.app.reports import catalog_report
+from disco.app.session import sources, uploads
+from disco.app.spotify import spotify_panel
 from disco.app.text import md_escape
 
 

@@ -3,9 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from disco.app import evaluation_text, loaders
-from disco.app.controls import WEIGHT_SLIDERS
 from disco.app.errors import user_errors
+from disco.app.reports import evaluation_text
+from disco.app.session import loaders
+from disco.app.sidebar.controls import WEIGHT_SLIDERS, slider_range
 from disco.errors import ModelError
 from disco.evaluation import DEFINITIONS, SLIDER_HELP, EvalSettings, default_json_path, evaluate, load_result
 from disco.plots import evaluation as plots
@@ -15,7 +16,7 @@ from disco.plots.evaluation import BUILD_LABELS, BUILD_ROW_LABELS, ORDER_LABELS
 QUICK_RESULT_KEY = "evaluation_quick_result"
 SEARCH_WORDS = {"greedy": "greedy", "beam": "beam search"}
 MISSING = "—"  # a value a row lacks; st.table reads cells as Markdown, where a lone "-" is a bullet
-SLIDER_RANGES = {field: (low, high) for field, _, low, high, *_ in WEIGHT_SLIDERS.values()}  # the sidebar's
+SLIDER_RANGES = {field: slider_range(field)[:2] for field, *_ in WEIGHT_SLIDERS.values()}  # the sidebar's
 
 
 def search_words(search) -> str:
@@ -137,7 +138,7 @@ def render() -> None:
             result = load_result(path)
             info = result.get("settings", {})
             st.caption(f"Saved results: `{path.name}` ({info.get('test_playlists', '?')} test playlists, "
-                       f"seed {info.get('seed', '?')}, {result.get('runtime_s', 0):.0f} s).")
+                       f"seed {info.get('seed', '?')}, {(result.get('runtime') or {}).get('total_s', 0):.0f} s).")
         else:
             st.warning(f"No saved evaluation ({path.name} beside the model): run `python -m disco evaluate`, or a "
                        "quick one above.")

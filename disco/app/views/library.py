@@ -3,8 +3,9 @@ library (Rekordbox, Traktor, Mixxx: its playlists reordered and given back in it
 
 import streamlit as st
 
-from disco.app import controls, library_dj_panel, library_scan_panel
 from disco.app.errors import user_errors
+from disco.app.library import library_dj_panel, library_scan_panel
+from disco.app.sidebar import controls
 
 
 def render() -> None:

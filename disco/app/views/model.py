@@ -3,8 +3,9 @@ and its model card (test MAE against baselines)."""
 
 import streamlit as st
 
-from disco.app import loaders, model_card
 from disco.app.errors import user_errors
+from disco.app.reports import model_card
+from disco.app.session import loaders
 from disco.plots import model as plots
 from disco.plots import names
 

@@ -2,8 +2,11 @@
 
 import streamlit as st
 
-from disco.app import controls, loaders, playlist_view, reorder_compare, sources, track_lists
 from disco.app.errors import user_errors
+from disco.app.playlist import playlist_view
+from disco.app.reorder import reorder_compare, track_lists
+from disco.app.session import loaders, sources
+from disco.app.sidebar import controls
 from disco.errors import CatalogError
 from disco.theory.tempo import TEMPO_TOLERANCE_PCT
 from disco.wording import plural

@@ -1,6 +1,6 @@
 """The Build page's plan of the set, in the sidebar: its length as a song count or in minutes, the candidate
 pool and the pool filters (BPM, release years, genres, subgenres, energy), each off by default. Drawn from the
-session's record and written back in the widgets' callbacks, as :mod:`disco.app.controls` does; and the line
+session's record and written back in the widgets' callbacks, as :mod:`disco.app.sidebar.controls` does; and the line
 that says how the built set meets the plan.
 """
 
@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from disco.app import loaders, state
-from disco.app.controls import clamp
-from disco.app.loaders import CatalogValues
-from disco.app.state import SessionSettings
+from disco.app.session import loaders, state
+from disco.app.session.loaders import CatalogValues
+from disco.app.session.state import SessionSettings
+from disco.app.sidebar.controls import clamp
 from disco.engine.playlist import Playlist
 from disco.engine.pools import SOURCES, PoolFilters
 from disco.wording import plural

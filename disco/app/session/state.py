@@ -4,7 +4,7 @@ filters; and the edits of the current build: locked and removed songs).
 
 Widgets never hold the settings: Streamlit drops the state of widgets a page does not draw, so a record kept
 under a widget's key would be lost on the way Build -> Reorder -> Build. Widgets are drawn from this record
-and write it back when they change (:mod:`disco.app.controls`).
+and write it back when they change (:mod:`disco.app.sidebar.controls`).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from disco.app import loaders
+from disco.app.session import loaders
 from disco.engine.service import Disco, TrackList
 from disco.errors import CatalogError
 from disco.export import dj

@@ -1,4 +1,4 @@
-"""The sidebar's settings panel, drawn from the session's record (:mod:`disco.app.state`) and writing it back.
+"""The sidebar's settings panel, drawn from the session's record (:mod:`disco.app.session.state`) and writing it back.
 
 Every widget gets its value from the record at the start of each run and writes the record in its
 ``on_change`` callback, which Streamlit calls before the rerun. The record is what survives a page switch
@@ -11,28 +11,26 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from disco.app import state
-from disco.app.state import SessionSettings
-from disco.engine.settings import CUSTOM, MAX_BEAM_WIDTH, PRESET_LABELS, PRESETS, SEARCHES
+from disco.app.session import state
+from disco.app.session.state import SessionSettings
+from disco.engine.settings import CUSTOM, PARAMETER_CONSTRAINTS, PRESET_LABELS, PRESETS, SEARCHES
 from disco.theory.arcs import ARC_SHAPES, Arc, shape_points
 from disco.theory.tempo import DJ_TEMPO_WIDTH_PCT, TEMPO_TOLERANCE_PCT
 
 PRESET_KEY = "preset"
-WEIGHT_SLIDERS = {  # widget key: (EngineSettings field, label, min, max, step, help)
-    "w_flow": ("flow", "flow (feature distance)", 0.0, 3.0, 0.1,
-               "Weight of the distance to the network's predicted next song."),
-    "w_spicy": ("spicy", "spicy (scale of the prediction)", 0.5, 2.0, 0.05,
+WEIGHT_SLIDERS = {  # widget key: (EngineSettings field, label, help)
+    "w_flow": ("flow", "flow (feature distance)", "Weight of the distance to the network's predicted next song."),
+    "w_spicy": ("spicy", "spicy (scale of the prediction)",
                 "> 1 asks for bolder moves: the network under-estimates magnitudes."),
-    "w_sweetness": ("sweetness", "sweetness (key consonance)", 0.0, 3.0, 0.1, "Weight of the key score chosen below."),
-    "w_smoothness": ("smoothness", "smoothness (tempo)", 0.0, 3.0, 0.1, "Weight of the tempo score chosen below."),
+    "w_sweetness": ("sweetness", "sweetness (key consonance)", "Weight of the key score chosen below."),
+    "w_smoothness": ("smoothness", "smoothness (tempo)", "Weight of the tempo score chosen below."),
 }
 KEY_SCORE_LABELS = {"camelot": "Camelot wheel, graded (DJ)", "reference": "circle of fifths (spec)"}
 TEMPO_SCORE_LABELS = {"dj": f"DJ kernel: 2% seamless, {TEMPO_TOLERANCE_PCT:g}% the edge",
                       "reference": "cosine of the tempo ratio (spec)"}
 ARC_LABELS = {"none": "none", "peak": "warm-up → peak → cool-down", "build": "steady build",
               "waves": "waves (build-ups and break-downs)", "custom": "custom points"}
-BPM_RANGE = (1.0, 15.0, 0.5)
-ARC_WEIGHT_RANGE = (0.0, 10.0, 0.5)
+BEAM_SLIDER_MIN = 2  # a beam of one is greedy search, the radio's other choice
 ARC_EDITOR_KEY = "arc_points"  # + a digest of the record's points: a new editor whenever the points change
 ARC_ERROR_KEY = "arc_points_error"
 
@@ -49,17 +47,22 @@ def clamp(value, low, high):
     return min(max(value, low), high)
 
 
+def slider_range(field: str) -> tuple:
+    """(min, max, step) of the widget of the engine setting ``field``: from its declared allowed values."""
+    return PARAMETER_CONSTRAINTS[field].slider
+
+
 def widget_values(record: SessionSettings) -> dict:
     """Widget key -> the value it shows for ``record``."""
     e = record.engine
     out = {PRESET_KEY: e.preset}
-    out.update({key: clamp(getattr(e, spec[0]), spec[2], spec[3]) for key, spec in WEIGHT_SLIDERS.items()})
+    out.update({key: clamp(getattr(e, field), *slider_range(field)[:2]) for key, (field, *_) in WEIGHT_SLIDERS.items()})
     out.update(key_score=e.key_score, tempo_score=e.tempo_score, rule_camelot=e.camelot_only,
                rule_bpm_on=e.max_bpm_change is not None, rule_artist=e.artist_gap, arc=arc_choice(e.arc),
-               arc_weight=clamp(e.arc_weight, *ARC_WEIGHT_RANGE[:2]), search=e.search,
-               beam_width=clamp(e.beam_width, 2, MAX_BEAM_WIDTH))
+               arc_weight=clamp(e.arc_weight, *slider_range("arc_weight")[:2]), search=e.search,
+               beam_width=clamp(e.beam_width, BEAM_SLIDER_MIN, slider_range("beam_width")[1]))
     if e.max_bpm_change is not None:
-        out["rule_bpm"] = clamp(e.max_bpm_change, *BPM_RANGE[:2])
+        out["rule_bpm"] = clamp(e.max_bpm_change, *slider_range("max_bpm_change")[:2])
     return out
 
 
@@ -144,7 +147,7 @@ def arc_editor(arc: Arc) -> None:
 # -- the panel -------------------------------------------------------------------------------------------------
 def settings_panel() -> SessionSettings:
     """The preset, loss weights, key/tempo scores, hard rules, energy arc and search, in the sidebar (the
-    Build page adds the set's plan: :mod:`disco.app.plan_controls`). Returns the session's record."""
+    Build page adds the set's plan: :mod:`disco.app.sidebar.plan_controls`). Returns the session's record."""
     record = state.current()
     _show(record)
     e = record.engine
@@ -154,7 +157,8 @@ def settings_panel() -> SessionSettings:
                    on_change=_set_preset,
                    help="Sets every slider and score below: DJ (DISCO's default) mixes in key and tempo like a DJ; "
                         "Reference is the spec's algorithm. Custom: the values were changed.")
-    for key, (field, label, low, high, step, text) in WEIGHT_SLIDERS.items():
+    for key, (field, label, text) in WEIGHT_SLIDERS.items():
+        low, high, step = slider_range(field)
         side.slider(label, low, high, step=step, key=key, on_change=_set_field, args=(field, key), help=text)
     with side.expander("Key, tempo and hard rules", expanded=False):
         st.selectbox("key score", list(KEY_SCORE_LABELS), key="key_score", format_func=KEY_SCORE_LABELS.get,
@@ -171,10 +175,12 @@ def settings_panel() -> SessionSettings:
                          "in the table).")
         st.checkbox("Limit the BPM change", key="rule_bpm_on", on_change=_set_bpm_rule,
                     help="A hard limit on each move's tempo change (after folding double/half time).")
-        st.slider("max BPM change (%)", *BPM_RANGE[:2], step=BPM_RANGE[2], key="rule_bpm",
+        low, high, step = slider_range("max_bpm_change")
+        st.slider("max BPM change (%)", low, high, step=step, key="rule_bpm",
                   disabled=e.max_bpm_change is None, on_change=_set_bpm_rule,
                   help=f"{TEMPO_TOLERANCE_PCT:g}% is what DJs can beat-match without it being heard.")
-        st.number_input("no same artist within N songs (0 = off)", 0, 10, step=1, key="rule_artist",
+        low, high, step = slider_range("artist_gap")
+        st.number_input("no same artist within N songs (0 = off)", low, high, step=step, key="rule_artist",
                         on_change=_set_field, args=("artist_gap", "rule_artist"),
                         help="A song's artist is not among the N songs before it.")
     with side.expander("Energy arc", expanded=False):
@@ -183,7 +189,8 @@ def settings_panel() -> SessionSettings:
                           "energy range the pool can reach.")
         if arc_choice(e.arc) == "custom":
             arc_editor(e.arc)
-        st.slider("arc weight", *ARC_WEIGHT_RANGE[:2], step=ARC_WEIGHT_RANGE[2], key="arc_weight",
+        low, high, step = slider_range("arc_weight")
+        st.slider("arc weight", low, high, step=step, key="arc_weight",
                   disabled=e.arc is None, on_change=_set_field, args=("arc_weight", "arc_weight"),
                   help="Weight of |energy - target| in the loss: higher follows the curve more closely, at the "
                        "cost of flow.")
@@ -192,6 +199,7 @@ def settings_panel() -> SessionSettings:
                help="Greedy picks the best next song; beam search keeps the best partial playlists by total loss "
                     "(never worse than greedy).")
     if e.search == "beam":
-        side.slider("beam width", 2, MAX_BEAM_WIDTH, step=1, key="beam_width", on_change=_set_field,
+        _, high, step = slider_range("beam_width")
+        side.slider("beam width", BEAM_SLIDER_MIN, high, step=step, key="beam_width", on_change=_set_field,
                     args=("beam_width", "beam_width"))
     return state.current()

@@ -7,9 +7,10 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from disco.app import library_scan, sources, state, uploads
 from disco.app.errors import user_errors
-from disco.app.library_scan import ScanRecord
+from disco.app.library import library_scan
+from disco.app.library.library_scan import ScanRecord
+from disco.app.session import sources, state, uploads
 from disco.app.text import md_escape
 from disco.wording import plural
 

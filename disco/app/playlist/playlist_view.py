@@ -8,11 +8,10 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from disco.app import spotify_panel, state
-from disco.app.figure_panel import figure_panel
-from disco.app.listen import listen_panel
-from disco.app.playlist_figures import FIGURES, figure_specs, playlist_id
-from disco.app.playlist_table import (
+from disco.app.figures.figure_panel import figure_panel
+from disco.app.figures.playlist_figures import FIGURES, figure_specs, playlist_id
+from disco.app.playlist.listen import listen_panel
+from disco.app.playlist.playlist_table import (
     KEY_TERM,
     LOCK,
     NOTATION_LABELS,
@@ -24,6 +23,8 @@ from disco.app.playlist_table import (
     terms_columns,
     terms_table,
 )
+from disco.app.session import state
+from disco.app.spotify import spotify_panel
 from disco.app.text import slug
 from disco.engine.playlist import Playlist
 from disco.engine.service import Disco

@@ -7,11 +7,11 @@ import re
 import numpy as np
 import streamlit as st
 
-from disco.app import library_scan, loaders, uploads
+from disco.app.session import loaders, sources, uploads
 from disco.app.text import md_escape
 from disco.data.refs import parse_track_ref
 from disco.engine.playlist import Playlist
-from disco.engine.service import Disco, TrackList
+from disco.engine.service import MAX_REORDER, Disco, TrackList
 from disco.theory.keys import camelot_compatible
 from disco.theory.tempo import tempo_compatible
 from disco.wording import plural
@@ -37,9 +37,22 @@ def listed(items: list[str]) -> str:
     return ", ".join(md_escape(i) for i in items[:SHOWN]) + more
 
 
+def own_songs(disco: Disco) -> tuple[str, TrackList, str] | None:
+    """The session's own songs (a scan, or an uploaded song file) as one list to reorder: (the Reorder page's
+    label for them, the TrackList, its content key). None for the default catalog, or when they are fewer than
+    two or more than the engine reorders at once."""
+    src = sources.current_source()
+    n = len(disco.catalog)
+    if src.is_default or not 2 <= n <= MAX_REORDER:
+        return None
+    tracks = TrackList(disco.catalog, disco.arrays, np.arange(n, dtype=np.int64), src.name,
+                       predictor=disco.predictor, status=disco.status)
+    return f"All {n:,} songs of {md_escape(src.name)}", tracks, f"all:{src.sha256}"
+
+
 def song_input(disco: Disco) -> tuple[TrackList | None, str | None]:
     """The user's songs and their content key, or (None, None) while there is nothing to reorder."""
-    own = library_scan.own_songs(disco)  # a scan or an uploaded song file: all its songs, one click
+    own = own_songs(disco)  # a scan or an uploaded song file: all its songs, one click
     how = st.radio("Your songs", [PASTE, UPLOAD] + ([own[0]] if own else []), horizontal=True, key=INPUT_KEY)
     if own and how == own[0]:
         return own[1], own[2]

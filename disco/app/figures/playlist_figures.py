@@ -11,7 +11,7 @@ import numpy as np
 import plotly.io as pio
 import streamlit as st
 
-from disco.app import loaders
+from disco.app.session import loaders
 from disco.engine.playlist import Playlist
 from disco.engine.service import Disco
 from disco.model.bundle import FALLBACK_AXES

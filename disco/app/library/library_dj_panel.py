@@ -9,9 +9,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from disco.app import library_files, loaders, playlist_view, track_lists, uploads
-from disco.app.library_files import LoadedLibrary
-from disco.app.state import SessionSettings
+from disco.app.library import library_files
+from disco.app.library.library_files import LoadedLibrary
+from disco.app.playlist import playlist_view
+from disco.app.reorder import track_lists
+from disco.app.session import loaders, uploads
+from disco.app.session.state import SessionSettings
 from disco.app.text import md_escape, md_safe, slug
 from disco.errors import CatalogError, DiscoError
 from disco.theory.tempo import TEMPO_TOLERANCE_PCT

@@ -9,8 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from disco import config
-from disco.app.loaders import USER_DATA_TTL
-from disco.app.sources import current_source
+from disco.app.session.loaders import USER_DATA_TTL
+from disco.app.session.sources import current_source
 
 
 @st.cache_data(max_entries=2, ttl=USER_DATA_TTL, scope="session")  # rows of the user's file

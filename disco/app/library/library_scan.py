@@ -2,7 +2,7 @@
 temporary folder that is deleted when the scan ends), and make the songs the session's song source.
 
 The scanned songs become the session's catalog the way an uploaded song file does
-(:func:`disco.app.sources.use_uploaded`): as a song table in the session, nowhere else. The last scan's record
+(:func:`disco.app.session.sources.use_uploaded`): as a song table in the session, nowhere else. The last scan's record
 (``SCAN_KEY``: its songs and the files left out) is kept in the session too, until the next scan.
 """
 
@@ -20,9 +20,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from disco.app import loaders, sources, uploads
-from disco.app.library_files import safe_file_name
-from disco.app.text import md_escape
+from disco.app.library.library_files import safe_file_name
+from disco.app.session import loaders, sources, uploads
 from disco.audio.decode import AUDIO_EXTENSIONS
 from disco.data.schema import FEATURES
 from disco.theory.keys import key_label
@@ -31,8 +30,8 @@ from disco.wording import plural
 SCAN_KEY = "library_scan"  # session_state: the last ScanRecord
 WORKERS: int | None = None  # processes a scan uses: every core
 AUDIO_TYPES = sorted({ext.lstrip(".") for ext in AUDIO_EXTENSIONS})  # the file picker's types
-SONG_COLUMNS = {"artist": "artist", "track_name": "title", "tempo": "BPM", "key_text": "key",
-                "energy": "energy", "danceability": "danceability", "loudness": "LUFS", "file": "file"}
+SHOWN_COLUMNS = {"artist": "artist", "track_name": "title", "tempo": "BPM", "key_text": "key",
+                 "energy": "energy", "danceability": "danceability", "loudness": "LUFS", "file": "file"}
 
 Progress = Callable[[int, int, float, float], None]
 
@@ -162,23 +161,9 @@ def songs_table(record: ScanRecord, notation: str = "camelot") -> pd.DataFrame:
     keys = songs["key"].to_numpy("int64"), songs["mode"].to_numpy("int64")
     shown = songs.assign(key_text=np.atleast_1d(key_label(*keys, notation)) if len(songs) else [],
                          file=list(record.files))
-    return shown[list(SONG_COLUMNS)].rename(columns=SONG_COLUMNS)
+    return shown[list(SHOWN_COLUMNS)].rename(columns=SHOWN_COLUMNS)
 
 
 def excluded_table(record: ScanRecord) -> pd.DataFrame:
     return pd.DataFrame(list(record.excluded), columns=["file", "reason"])
 
-
-def own_songs(disco) -> tuple[str, object, str] | None:
-    """The session's own songs (a scan, or an uploaded song file) as one list to reorder: (the Reorder page's
-    label for them, the TrackList, its content key). None for the default catalog, or when they are fewer than
-    two or more than the engine reorders at once."""
-    from disco.engine.service import MAX_REORDER, TrackList
-
-    src = sources.current_source()
-    n = len(disco.catalog)
-    if src.is_default or not 2 <= n <= MAX_REORDER:
-        return None
-    tracks = TrackList(disco.catalog, disco.arrays, np.arange(n, dtype=np.int64), src.name,
-                       predictor=disco.predictor, status=disco.status)
-    return f"All {n:,} songs of {md_escape(src.name)}", tracks, f"all:{src.sha256}"

@@ -1,7 +1,7 @@
 """The Build page's edit panel, right below the playlist's table: choose a song of the set, then lock it in
 place, move it up or down, remove it (it never comes back), or see the songs that could take its place with
 their score terms and put one there. Every action changes the edits in the session's record
-(:mod:`disco.app.edits`); the page then rebuilds the rest around the locked songs with the same settings.
+(:mod:`disco.app.session.edits`); the page then rebuilds the rest around the locked songs with the same settings.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from disco.app import edits, loaders, state
 from disco.app.errors import user_errors
-from disco.app.playlist_table import LOCK, RULE_WORDS
+from disco.app.playlist.playlist_table import LOCK, RULE_WORDS
+from disco.app.session import edits, loaders, state
 from disco.app.text import md_escape
 from disco.engine.playlist import Playlist, RequestError
 from disco.engine.service import Disco

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from disco.app.figure_panel import figure_panel
-from disco.app.playlist_figures import figure_specs, playlist_id
+from disco.app.figures.figure_panel import figure_panel
+from disco.app.figures.playlist_figures import figure_specs, playlist_id
 from disco.engine.playlist import Playlist
 from disco.engine.service import Disco
 from disco.plots.playlist import loss_parts

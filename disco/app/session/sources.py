@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import streamlit as st
 
 from disco import config
-from disco.app import loaders, seeds, uploads
 from disco.app.errors import user_errors
+from disco.app.session import loaders, state, uploads
 from disco.app.text import md_escape, md_safe
 from disco.engine.service import Disco
 from disco.errors import DiscoError, DownloadError, ModelError
@@ -45,13 +45,13 @@ def current_source() -> Source:
 def use_uploaded(name: str, data: bytes) -> None:
     """Make an uploaded song file the session's catalog (validate it first with :func:`load_disco`)."""
     st.session_state[SOURCE_KEY] = Source(name, data, hashlib.sha256(data).hexdigest())
-    seeds.clear()
+    state.set_seeds(None)  # the catalog changed: its song indices mean other songs
 
 
 def use_default() -> None:
     """The default catalog again: the uploaded file's bytes are dropped."""
     st.session_state[SOURCE_KEY] = None
-    seeds.clear()
+    state.set_seeds(None)  # the catalog changed: its song indices mean other songs
 
 
 def has_default_data() -> bool:

@@ -1,14 +1,14 @@
-"""What the Build page's edit buttons do to the session's record (:mod:`disco.app.state`): each returns the
+"""What the Build page's edit buttons do to the session's record (:mod:`disco.app.session.state`): each returns the
 record with new locked and removed songs, and the page then rebuilds with them under the same settings. A
 song is locked at a position (0-based, after the seeds); a removed song is banned: no build chooses it again
 until the edits are cleared.
 
-No Streamlit here: the panel (:mod:`disco.app.editing`) calls these from its buttons' callbacks.
+No Streamlit here: the panel (:mod:`disco.app.playlist.editing`) calls these from its buttons' callbacks.
 """
 
 from __future__ import annotations
 
-from disco.app.state import SessionSettings
+from disco.app.session.state import SessionSettings
 from disco.engine.playlist import Playlist
 
 

@@ -2,7 +2,7 @@
 
 The search box and its matches are a fragment: a keystroke reruns only them. Enter adds the top match (a
 small script in the page listens for Enter in the search box: Streamlit's text input commits the same way on
-Enter and on a typing pause). The seeds live in the session's record (:mod:`disco.app.state`); until the user
+Enter and on a typing pause). The seeds live in the session's record (:mod:`disco.app.session.state`); until the user
 picks one, the page shows a playlist from the catalog's most popular song, which the first pick replaces.
 Picking or removing a seed reruns the page, which builds the new playlist.
 """
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from disco.app import state
+from disco.app.session import state
 from disco.app.text import md_escape
 from disco.wording import plural
 

@@ -17,10 +17,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from disco.app import sources, track_lists
 from disco.app.errors import user_errors
 from disco.app.pages import page_file
-from disco.app.spotify_tables import import_table, merged_table, parquet_bytes, skipped_table
+from disco.app.reorder import track_lists
+from disco.app.session import sources
+from disco.app.spotify.spotify_tables import import_table, merged_table, parquet_bytes, skipped_table
 from disco.app.text import md_escape
 from disco.errors import CatalogError, DiscoError, SpotifyError
 from disco.spotify import send_playlist

@@ -20,8 +20,8 @@ import pandas as pd
 import streamlit as st
 
 from disco import config
-from disco.app import edits, uploads
-from disco.app.state import SessionSettings
+from disco.app.session import edits, uploads
+from disco.app.session.state import SessionSettings
 from disco.engine.playlist import Playlist
 from disco.engine.pools import PoolFilters
 from disco.engine.service import Disco, TrackList
@@ -120,7 +120,7 @@ def build_playlist(disco: Disco, seeds, settings: EngineSettings, *, length: int
 
 def build_request(disco: Disco, seeds, record: SessionSettings) -> Playlist:
     """The playlist the session's record asks for: its settings, length or target minutes, pool and filters,
-    and its edits (locks past the set's end wait: :func:`disco.app.edits.request_locks`)."""
+    and its edits (locks past the set's end wait: :func:`disco.app.session.edits.request_locks`)."""
     locks, _ = edits.request_locks(record)
     return build_playlist(disco, seeds, record.engine, length=record.length, pool=record.pool,
                           pool_size=record.pool_size, locked=locks, banned=record.banned,

@@ -1,0 +1,1 @@
+"""Helpers the tests share (made-up data, fakes, servers, page helpers); no tests here."""
