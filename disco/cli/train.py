@@ -8,7 +8,6 @@ network's files stay as they are."""
 from __future__ import annotations
 
 import argparse
-import importlib.util
 from pathlib import Path
 
 from disco import config
@@ -58,9 +57,6 @@ def run(args: argparse.Namespace) -> int:
         raise DiscoError(f"--learning-rate must be > 0, got {args.learning_rate}")
     if args.data is not None and not args.data.is_file():
         raise DiscoError(f"--data {args.data}: no such file")
-    if importlib.util.find_spec("keras") is None:
-        raise DiscoError("training needs TensorFlow and Keras, which the dashboard's install leaves out: "
-                         "pip install -c constraints.txt -e \".[train]\" (in the checkout)")
     catalog = load_catalog(args.data) if args.data is not None else load_default_catalog()
     out = Path(args.out) if args.out is not None else config.models_dir()
     if args.features != ALL_FEATURES:

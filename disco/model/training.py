@@ -12,6 +12,7 @@ and adds it to the card's ``variants``, with the catalog's quantiles that put DI
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import platform
 import time
@@ -184,6 +185,7 @@ def _train_networks(catalog, playlists: dict, split_ids: dict, features, out_dir
     """The shared steps: windows of the split, feature space on ``features`` fitted on the train songs, each
     candidate trained and exported as ``prefix + name``, baselines; the files go to ``out_dir``. Returns the
     space, the candidates' results, the chosen one (lowest validation MAE), split counts and test MAEs."""
+    require_keras()
     from disco.model import network as nn
 
     windows = {s: make_windows({p: playlists[p] for p in split_ids[s]}, length=window) for s in SPLITS}
@@ -248,6 +250,13 @@ def verdict(card: dict) -> str:
         return f"{head} beats every baseline (best baseline {best} {base[best]:.4f})."
     return (f"{head} does NOT beat every baseline: " + ", ".join(f"{k} {v:.4f}" for k, v in worse.items())
             + " is as good or better.")
+
+
+def require_keras() -> None:
+    """A clear error when Keras is not installed: the dashboard's install leaves training out."""
+    if importlib.util.find_spec("keras") is None:
+        raise ModelError("training needs TensorFlow and Keras, which the dashboard's install leaves out: "
+                         "pip install -c constraints.txt -e \".[train]\" (in the checkout)")
 
 
 def _versions() -> dict:

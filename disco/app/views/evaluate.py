@@ -137,8 +137,9 @@ def render() -> None:
         elif path.is_file():
             result = load_result(path)
             info = result.get("settings", {})
+            took = (result.get("runtime") or {}).get("total_s")
             st.caption(f"Saved results: `{path.name}` ({info.get('test_playlists', '?')} test playlists, "
-                       f"seed {info.get('seed', '?')}, {(result.get('runtime') or {}).get('total_s', 0):.0f} s).")
+                       f"seed {info.get('seed', '?')}" + ("" if took is None else f", {took:.0f} s") + ").")
         else:
             st.warning(f"No saved evaluation ({path.name} beside the model): run `python -m disco evaluate`, or a "
                        "quick one above.")
