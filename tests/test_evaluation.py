@@ -249,7 +249,8 @@ def test_quick_evaluation_has_every_key_and_sane_values(made_up):
     assert res["ordering"]["human"]["camelot_rate"] == pytest.approx(sum(s["camelot"] for s in sums) / moves)
     assert res["ordering"]["human"]["feature_step"] == pytest.approx(sum(s["feature_step"] for s in sums) / moves)
     # deterministic with a seed (json_ready: NaN -> None, so == works)
-    again = evaluation.evaluate(catalog, arrays, predictor, test_ids, card=card, settings=QUICK)
+    again = evaluation.evaluate(catalog, arrays, predictor, test_ids + ["not-a-playlist"], card=card,
+                                settings=QUICK)
     assert json_ready(evaluation.without_runtime(again)) == json_ready(evaluation.without_runtime(res))
     assert set(res["runtime"]["sections_s"]) == set(evaluation.SECTIONS)
 
