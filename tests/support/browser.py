@@ -22,6 +22,22 @@ TABLE = '[data-testid="stDataFrame"]'
 PANEL = 'iframe[title*="figure_panel"]'
 PLOTTED = """() => [...document.querySelectorAll('iframe')].some(f => {
     try { return !!f.contentDocument.querySelector('.js-plotly-plot .main-svg'); } catch (e) { return false; } })"""
+# Counts the script's runs as the page's root element reports them (Streamlit's data-test-script-state): a test
+# waits for the run its own action started, never for a quiet period, so a slow machine only makes it slower.
+RUN_COUNTER = """(() => {
+    const runs = window.__discoRuns = {started: 0, finished: 0, state: null};
+    new MutationObserver(() => {
+        const app = document.querySelector('[data-test-script-state]');
+        const state = app ? app.getAttribute('data-test-script-state') : null;
+        if (state === runs.state) return;
+        const idle = (s) => s === null || s === 'initial' || s === 'notRunning';
+        if (idle(runs.state) && !idle(state)) runs.started += 1;
+        if (!idle(runs.state) && state === 'notRunning') runs.finished += 1;
+        runs.state = state;
+    }).observe(document, {subtree: true, childList: true, attributes: true,
+                          attributeFilter: ['data-test-script-state']});
+})();"""
+IDLE = "() => window.__discoRuns && window.__discoRuns.state === 'notRunning'"
 WEIGHT_LABELS = ("flow (feature distance)", "spicy (scale of the prediction)", "sweetness (key consonance)",
                  "smoothness (tempo)")
 
@@ -58,7 +74,15 @@ def wait_ready(page, timeout_ms: int = 60_000) -> None:
     """Wait for the table and the 3D plot, and for Streamlit to finish running the script."""
     page.wait_for_selector(TABLE, timeout=timeout_ms)
     page.wait_for_function(PLOTTED, timeout=timeout_ms)
+    page.wait_for_function(IDLE, timeout=timeout_ms)
     page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=timeout_ms)
+
+
+def rerun_by(page, action, timeout_ms: int = 60_000) -> None:
+    """Do ``action()`` (a widget change) and wait until the script run it started has finished."""
+    started = page.evaluate("() => window.__discoRuns.started")
+    action()
+    page.wait_for_function(f"() => window.__discoRuns.started > {started} && ({IDLE})()", timeout=timeout_ms)
 
 
 def trajectory_points(page) -> int:
@@ -106,40 +130,34 @@ def table_titles(page) -> list[str]:
     return table_column(page, "title")
 
 
-def settled_titles(page, quiet: float = 1.5, timeout: float = 60.0) -> list[str]:
-    """:func:`table_titles` once they stay the same for ``quiet`` seconds with the script finished (a slider's
-    rerun starts a moment after the key press)."""
-    deadline = time.monotonic() + timeout
-    seen = None
-    while True:
-        wait_ready(page)
-        titles = table_titles(page)
-        if titles == seen:
-            return titles
-        if time.monotonic() > deadline:
-            raise AssertionError("the playlist table kept changing")
-        seen = titles
-        time.sleep(quiet)
+def settled_titles(page) -> list[str]:
+    """:func:`table_titles` once the script has finished its run (the actions that change the table wait for
+    the run they start: :func:`rerun_by`)."""
+    wait_ready(page)
+    return table_titles(page)
 
 
 def set_slider(page, label: str, presses: int) -> None:
-    """Move a slider with the keyboard: ``presses`` > 0 steps right, < 0 left."""
+    """Move a slider with the keyboard, one step at a time, each step's rerun finished before the next:
+    ``presses`` > 0 steps right, < 0 left."""
     thumb = slider_thumb(page, label)
-    thumb.focus()
     key = "ArrowRight" if presses > 0 else "ArrowLeft"
     for _ in range(abs(presses)):
-        page.keyboard.press(key)
+        thumb.focus()
+        rerun_by(page, lambda: page.keyboard.press(key))
 
 
-def slide_to(page, label: str, target: float, step: float, timeout: float = 30.0) -> None:
-    """Move a slider to ``target`` (its step ``step``) with the keyboard, pressing again for steps a rerun
-    swallowed, until it shows ``target``."""
-    deadline = time.monotonic() + timeout
-    while abs((now := slider_value(page, label)) - target) > step / 2:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"the {label} slider shows {now:g}, expected {target:g}")
+def slide_to(page, label: str, target: float, step: float, tries: int = 3) -> None:
+    """Move a slider to ``target`` (its step ``step``) with the keyboard, step by step (:func:`set_slider`),
+    until it shows ``target``: an AssertionError after ``tries`` rounds that did not get there."""
+    for _ in range(tries):
+        now = slider_value(page, label)
+        if abs(now - target) <= step / 2:
+            return
         set_slider(page, label, round((target - now) / step))
-        time.sleep(0.3)
+    now = slider_value(page, label)
+    if abs(now - target) > step / 2:
+        raise AssertionError(f"the {label} slider shows {now:g}, expected {target:g}")
 
 
 def cannot_run() -> str | None:
@@ -167,6 +185,7 @@ def dashboard(tmp_path: Path, width: int = 1440, height: int = 1000):
         browser = launch(pw)
         try:
             page = browser.new_page(viewport={"width": width, "height": height})
+            page.add_init_script(RUN_COUNTER)
             page.goto(url)
             wait_ready(page, 90_000)
             yield page
