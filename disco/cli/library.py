@@ -61,31 +61,29 @@ class ProgressBar:
             self.bar.close()
 
 
-def _check_out(path: Path) -> None:
+def _check_out(path: Path) -> Path:
+    """Before the scan: the song file must be a CSV DISCO may write (never an existing audio file, nor a
+    read-only one) in a folder that exists and takes new files, so a refusal costs no scanning."""
     from disco.errors import DiscoError
+    from disco.outputs import check_target
 
-    folder = path.expanduser().resolve().parent
+    out = check_target(path, suffixes=(".csv",))
+    folder = out.resolve().parent
     if not folder.is_dir():
         raise DiscoError(f"cannot write {path}: folder {folder} does not exist")
-    if path.exists() and path.is_dir():
-        raise DiscoError(f"cannot write {path}: it is a folder (give a file name such as songs.csv)")
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise DiscoError(f"cannot write {path}: folder {folder} takes no new file ({exc.strerror or exc})") from None
+    return out
 
 
 def _write_csv(songs, path: Path) -> None:
     """Write atomically: a reader never sees half a file, and a failed write leaves any old file intact."""
-    from disco.errors import DiscoError
+    from disco.outputs import write_atomically
 
-    path = path.expanduser()
-    fd, tmp = tempfile.mkstemp(dir=path.resolve().parent, prefix=".disco-", suffix=".csv")
-    os.close(fd)
-    try:
-        songs.to_csv(tmp, index=False, encoding="utf-8", errors="surrogateescape")
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise DiscoError(f"cannot write {path}: {exc.strerror or exc}") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    write_atomically(path, lambda tmp: songs.to_csv(tmp, index=False, encoding="utf-8", errors="surrogateescape"))
 
 
 def _table(songs) -> str:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from disco.engine.settings import DEFAULT_PRESET, PARAMETER_CONSTRAINTS, PRESETS, EngineSettings
 from disco.errors import DiscoError
 from disco.export.formats import ALIASES, FORMATS
+from disco.outputs import check_target, write_atomically
 from disco.theory.arcs import ARC_SHAPES, parse_arc
 
 
@@ -169,38 +168,28 @@ def load_service(args):
                       fill=audio_filler(args))
 
 
-def write_output(text: str, args: argparse.Namespace, inputs=()) -> None:
+def write_output(text: str, args: argparse.Namespace, inputs=(), suffixes=()) -> None:
     """``text`` to ``--out`` (atomically, creating its folder) or to the terminal. An ``--out`` that is one
-    of the command's ``inputs``, or exists but is not a regular file (a pipe, a device), is refused."""
-    out = args.out
-    if out is None:
+    of the command's ``inputs``, is not a regular file, is read-only or is an existing file without one of the
+    ``suffixes`` is refused (:func:`disco.outputs.check_target`)."""
+    if args.out is None:
         sys.stdout.write(text)
         return
-    out = Path(out)
-    for given in inputs:
-        if given is not None and out.exists() and Path(given).exists() and out.resolve() == Path(given).resolve():
-            raise DiscoError(f"--out {out} is the input file: write the result to another file")
-    if out.exists() and not out.is_file():
-        raise DiscoError(f"--out {out} exists and is not a regular file (a folder, pipe or device)")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                fh.write(text)
-            os.replace(tmp, out)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    except OSError as exc:
-        raise DiscoError(f"cannot write {out}: {exc.strerror or exc}") from None
+    out = check_target(args.out, inputs, suffixes)
+
+    def write(path: str) -> None:
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+
+    write_atomically(out, write)
     print(f"wrote {out}", file=sys.stderr)
 
 
 def write_playlist(args: argparse.Namespace, catalog, playlist, name: str, inputs=()) -> None:
     """The playlist in ``--format`` to ``--out`` or the terminal; ``name`` names it in Rekordbox/NML, and an
     M3U8's file paths are relative to the folder it is written to."""
-    from disco.export.formats import render
+    from disco.export.formats import SUFFIXES, render
 
     base_dir = None if args.out is None else Path(args.out).parent
-    write_output(render(catalog, playlist, args.format, name=name, base_dir=base_dir), args, inputs)
+    write_output(render(catalog, playlist, args.format, name=name, base_dir=base_dir), args, inputs,
+                 SUFFIXES[args.format])

@@ -22,6 +22,9 @@ from disco.export.text import one_line, safe_cell
 from disco.theory.keys import camelot_code
 
 FORMATS = ("table", "json", "csv", "m3u8", "rekordbox", "nml")
+# the file names each format is written to: an existing file with another suffix is not overwritten
+SUFFIXES = {"table": (".txt",), "json": (".json",), "csv": (".csv",), "m3u8": (".m3u8", ".m3u"),
+            "rekordbox": (".xml",), "nml": (".nml",)}
 ALIASES = {"m3u": "m3u8"}  # earlier name of the M3U8 export
 TRANSITION_FIELDS = ("distance", "key_score", "tempo_score", "loss", "arc_target", "arc_penalty", "relaxed")
 FIELDS = ("position",) + schema.SONG_COLUMNS + ("camelot",) + TRANSITION_FIELDS
