@@ -67,11 +67,7 @@ def setting(name: str):
 
 def allowed_values(name: str) -> str:
     """The help text's account of what ``name`` may be: ``"0..100"``, ``"> 0, <= 100"``."""
-    allowed = PARAMETER_CONSTRAINTS[name]
-    if allowed.closed == "both":
-        return f"{allowed.low:g}..{allowed.high:g}{allowed.unit}"
-    return (f"{'>=' if allowed.closed == 'left' else '>'} {allowed.low:g}, "
-            f"{'<=' if allowed.closed == 'right' else '<'} {allowed.high:g}{allowed.unit}")
+    return PARAMETER_CONSTRAINTS[name].short()
 
 
 def add_song_file_arguments(p: argparse.ArgumentParser) -> None:

@@ -79,12 +79,18 @@ class Interval:
     def describe(self) -> str:
         """``"a whole number between 1 and 128"``, ``"a finite number > 0 and <= 100"``."""
         what = {"%": "a percentage"}.get(self.unit, "a whole number" if self.kind is int else "a finite number")
-        if self.closed == "both":
-            span = f"between {self.low:g} and {self.high:g}"
-        else:
-            span = (f"{'>=' if self.closed == 'left' else '>'} {self.low:g} and "
-                    f"{'<=' if self.closed == 'right' else '<'} {self.high:g}")
+        span = f"between {self.low:g} and {self.high:g}" if self.closed == "both" else self.ends(" and ")
         return f"{what} {span}" + (", or None" if self.optional else "")
+
+    def short(self) -> str:
+        """``"0..100"``, ``"> 0, <= 100"``: the interval in a help text, with its unit."""
+        span = f"{self.low:g}..{self.high:g}" if self.closed == "both" else self.ends(", ")
+        return span + self.unit
+
+    def ends(self, joint: str) -> str:
+        """``"> 0" + joint + "<= 100"``: each end with its comparison."""
+        return (f"{'>=' if self.closed == 'left' else '>'} {self.low:g}{joint}"
+                f"{'<=' if self.closed == 'right' else '<'} {self.high:g}")
 
     @property
     def slider(self) -> tuple[float, float, float]:
